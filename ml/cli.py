@@ -1,0 +1,115 @@
+"""The ``plpred`` command line: argument parsing only; every command calls one function in ``ml``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from ml.config import ConfigError, Settings, get_settings
+
+app = typer.Typer(
+    help="plpred: Premier League predictions, honest against the betting market.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+
+TargetOption = Annotated[
+    str | None,
+    typer.Option("--target", "-t", help="Warehouse: duckdb (embedded default) or postgres."),
+]
+SourceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--source",
+        help="football-data.co.uk (default) or a local folder laid out like it (PLPRED_SOURCE).",
+    ),
+]
+LeagueOption = Annotated[
+    str | None, typer.Option("--league", help="football-data league code: E0, E1, SP1, D1, ...")
+]
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return get_settings(**overrides)
+    except ConfigError as exc:
+        console.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _fail(step: str, exc: Exception, hint: str = "") -> typer.Exit:
+    console.print(f"[red]{step} failed:[/red] {exc}")
+    if hint:
+        console.print(hint)
+    return typer.Exit(1)
+
+
+@app.command()
+def ingest(
+    target: TargetOption = None,
+    source: SourceOption = None,
+    league: LeagueOption = None,
+    seasons: Annotated[
+        str | None,
+        typer.Option(
+            "--seasons",
+            help="Season codes or ranges, e.g. 2526 or 0001-2526 or 1920,2021. Default: all.",
+        ),
+    ] = None,
+    file: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--file",
+            help="Load these files instead (a season file or fixtures.csv); repeatable.",
+        ),
+    ] = None,
+    season: Annotated[
+        str | None,
+        typer.Option("--season", help="With --file: the season the file claims, e.g. 2526."),
+    ] = None,
+    fixtures: Annotated[
+        bool, typer.Option("--fixtures/--no-fixtures", help="Also load fixtures.csv.")
+    ] = True,
+) -> None:
+    """Download (or read) football-data CSVs and load them into the raw tables."""
+    from ml.ingest import run_ingest
+
+    settings = _settings(target=target, source=source, league=league)
+    summary = run_ingest(
+        settings,
+        seasons=seasons,
+        files=file,
+        file_season=season,
+        include_fixtures=fixtures,
+        console=console,
+    )
+    if not summary.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def transform(
+    target: TargetOption = None,
+    select: Annotated[
+        str | None, typer.Option("--select", "-s", help="dbt node selection, e.g. marts")
+    ] = None,
+    docs: Annotated[bool, typer.Option("--docs", help="Also run dbt docs generate.")] = False,
+) -> None:
+    """Run ``dbt build`` (models, seeds and all tests) on the chosen warehouse."""
+    from ml.transform import DbtError, build
+
+    settings = _settings(target=target)
+    try:
+        build(settings, select=select, docs=docs, console=console)
+    except DbtError as exc:
+        raise _fail(
+            "dbt build", exc, "Fix the failing model or test shown above and re-run."
+        ) from exc
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

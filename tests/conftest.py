@@ -1,0 +1,84 @@
+"""Shared fixtures: a fresh PLPRED_HOME per test, a throwaway Postgres database, the real mirror."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+from ml.config import PROJECT_ROOT, PostgresSettings, Settings, get_settings
+
+MIRROR = Path(
+    os.environ.get("PLPRED_MIRROR", PROJECT_ROOT.parent / "shared" / "data" / "football-data")
+)
+
+
+@pytest.fixture
+def mirror() -> Path:
+    """The football-data mirror; tests that need it skip, saying where it was looked for."""
+    if not (MIRROR / "E0").is_dir():
+        pytest.skip(
+            f"football-data mirror not found at {MIRROR} (set PLPRED_MIRROR to its folder); "
+            "this test needs the real files"
+        )
+    return MIRROR
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    path = tmp_path / "plpred_home"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def duckdb_settings(home: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings for an embedded warehouse in a temp PLPRED_HOME (MLflow store there too)."""
+    monkeypatch.setenv("PLPRED_HOME", str(home))
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.delenv("PLPRED_DUCKDB_PATH", raising=False)
+    return get_settings(target="duckdb")
+
+
+def _postgres_admin_settings() -> PostgresSettings:
+    return PostgresSettings.from_env()
+
+
+@pytest.fixture
+def postgres_settings(home: Path, monkeypatch: pytest.MonkeyPatch):
+    """Settings for a Postgres database created for this test and dropped after it.
+
+    Skips when no Postgres answers, unless PLPRED_REQUIRE_POSTGRES=1 (set by .ci/run): then fails.
+    """
+    import psycopg2
+
+    admin_settings = _postgres_admin_settings()
+    try:
+        admin = psycopg2.connect(admin_settings.dsn("postgres"), connect_timeout=3)
+    except psycopg2.OperationalError as exc:
+        message = (
+            f"no PostgreSQL at {admin_settings.host}:{admin_settings.port} "
+            f"as {admin_settings.user}: {str(exc).strip()}"
+        )
+        if os.environ.get("PLPRED_REQUIRE_POSTGRES") == "1":
+            pytest.fail(message + " (PLPRED_REQUIRE_POSTGRES=1)")
+        pytest.skip(message)
+    admin.autocommit = True
+    dbname = f"plpred_test_{uuid.uuid4().hex[:12]}"
+    admin.cursor().execute(f'create database "{dbname}"')
+    monkeypatch.setenv("PLPRED_HOME", str(home))
+    monkeypatch.setenv("PGDATABASE", dbname)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    try:
+        yield get_settings(target="postgres")
+    finally:
+        admin.cursor().execute(f'drop database if exists "{dbname}" with (force)')
+        admin.close()
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def any_settings(request: pytest.FixtureRequest) -> Settings:
+    """Runs a test once per warehouse target."""
+    return request.getfixturevalue(f"{request.param}_settings")
