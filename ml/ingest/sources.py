@@ -173,9 +173,7 @@ class Fetcher:
         self.cache_dir = cache_dir
         self._own_client = client is None
         self.client = client or httpx.Client(
-            timeout=httpx.Timeout(30.0, connect=10.0),
-            headers={"User-Agent": USER_AGENT},
-            follow_redirects=True,
+            timeout=httpx.Timeout(30.0, connect=10.0), follow_redirects=True
         )
         self.attempts = max(1, attempts)
         self.backoff_seconds = backoff_seconds
@@ -210,7 +208,7 @@ class Fetcher:
         finished = source.season is not None and source.season.window[1] < self.today
         if finished and cached.is_file():
             return cached.read_bytes()
-        headers = {}
+        headers = {"User-Agent": USER_AGENT}
         if cached.is_file() and meta_path.is_file():
             meta = _read_meta(meta_path)
             if meta.get("etag"):
