@@ -101,12 +101,7 @@ def load_file(conn: Connection, source: SourceFile, data: bytes) -> FileOutcome:
     )
     try:
         with conn.transaction():
-            previous = conn.fetchone(
-                "select load_id, file_kind, league, season, rows_in_file, rows_rejected "
-                "from raw.load_log where file_hash = ? and status in (?, ?) "
-                "order by started_at limit 1",
-                [outcome.file_hash, LOADED, UNCHANGED],
-            )
+            previous = _seen_before(conn, source, outcome.file_hash)
             if previous is not None:
                 _mark_seen_before(outcome, previous)
             else:
@@ -145,6 +140,28 @@ def record_failure(conn: Connection, source: SourceFile, message: str) -> FileOu
     with conn.transaction():
         _write_log(conn, outcome, started_at)
     return outcome
+
+
+def _seen_before(conn: Connection, source: SourceFile, digest: str | None) -> tuple | None:
+    """The first successful load of the same bytes, unless this attempt claims another league or
+    season for them (then the file is parsed again, and refused when the claim is wrong)."""
+    previous = conn.fetchone(
+        "select load_id, file_kind, league, season, rows_in_file, rows_rejected "
+        "from raw.load_log where file_hash = ? and status in (?, ?) "
+        "order by started_at limit 1",
+        [digest, LOADED, UNCHANGED],
+    )
+    if previous is None:
+        return None
+    _, kind, league, season, _, _ = previous
+    claims = [
+        (source.kind, kind),
+        (source.league, league),
+        (source.season.label if source.season else None, season),
+    ]
+    if any(claimed is not None and claimed != seen for claimed, seen in claims):
+        return None
+    return previous
 
 
 def _mark_seen_before(outcome: FileOutcome, previous: Sequence[Any]) -> None:
