@@ -121,6 +121,7 @@ _DAY_FIRST = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})$")
 _YEAR_FIRST = re.compile(r"^(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})$")
 _TIME = re.compile(r"^(\d{1,2})[:.](\d{2})$")
 _WHOLE = re.compile(r"^[+-]?\d+(\.0*)?$")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 class FileRefused(ValueError):
@@ -307,10 +308,11 @@ def _read_table(text: str, source_file: str) -> tuple[list[str], list[_Line]]:
         raise FileRefused(f"{source_file} is empty")
     if stripped.startswith("<") or "<html" in stripped[:500].lower():
         raise FileRefused(f"{source_file} is an HTML page, not a football-data CSV")
-    physical = text.splitlines()
+    # Split on line breaks only (str.splitlines would also split on form feeds and U+2028).
+    physical = _LINE_BREAK.split(text)
     reader = csv.reader(physical)
     try:
-        raw_header = next(reader)
+        raw_header = next(row for row in reader if any(name.strip() for name in row))
     except csv.Error as exc:
         raise FileRefused(f"{source_file} is not a readable CSV: {exc}") from exc
     header = _clean_header(raw_header)

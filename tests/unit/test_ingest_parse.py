@@ -467,3 +467,25 @@ def test_results_file_without_dates_or_claim_cannot_tell_its_season() -> None:
     header = "Div,Date,HomeTeam,AwayTeam,FTHG,FTAG,FTR"
     with pytest.raises(FileRefused, match="cannot tell its season"):
         parse_file(csv_bytes(header), source_file="x.csv")
+
+
+def test_blank_lines_before_the_header_and_old_mac_line_ends() -> None:
+    header = "Div,Date,HomeTeam,AwayTeam,FTHG,FTAG,FTR"
+    data = csv_bytes(header, "E0,09/08/2025,Arsenal,Chelsea,2,1,H", newline="\r")
+    parsed = parse_file(b"\r\n\r\n" + data, source_file="x.csv", season=Season(2025))
+    assert [r.values["home_team"] for r in parsed.rows] == ["Arsenal"]
+    assert parsed.rows[0].line_number == 4
+
+
+def test_quoted_fields_with_commas_and_line_breaks() -> None:
+    header = "Div,Date,HomeTeam,AwayTeam,FTHG,FTAG,FTR,Referee"
+    rows = [
+        'E0,11/05/2002,West Ham,Bolton,2,1,H,"Dean, M. L"',
+        'E0,11/05/2002,Leeds,"Hull\nCity",x,0,H,',
+    ]
+    parsed = parse_file(
+        csv_bytes(header, *rows, newline="\n"), source_file="x.csv", season=Season(2001)
+    )
+    assert parsed.rows[0].values["referee"] == "Dean, M. L"
+    assert parsed.rejected[0].line_number == 3
+    assert parsed.rejected[0].raw_line == 'E0,11/05/2002,Leeds,"Hull\nCity",x,0,H,'
