@@ -124,15 +124,18 @@ def load_file(conn: Connection, source: SourceFile, data: bytes) -> FileOutcome:
     return outcome
 
 
-def record_failure(conn: Connection, source: SourceFile, message: str) -> FileOutcome:
-    """Log a file that could not be fetched or read (nothing else is written)."""
+def record_failure(
+    conn: Connection, source: SourceFile, message: str, *, status: str = FAILED
+) -> FileOutcome:
+    """Log a file that could not be fetched or read (nothing else is written). ``status`` is
+    ``unchanged`` for an optional file that is not published yet: nothing to load is no failure."""
     started_at = utc_now()
     outcome = FileOutcome(
         load_id=new_load_id(started_at),
         source_file=source.source_file,
         source_uri=source.source_uri,
         kind=source.kind or "unknown",
-        status=FAILED,
+        status=status,
         league=source.league,
         season=source.season.label if source.season else None,
         message=message,

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ml.config import Settings
-from ml.ingest.load import FileOutcome, load_file, record_failure
+from ml.ingest.load import UNCHANGED, FileOutcome, load_file, record_failure
 from ml.ingest.seasons import Season, SeasonError, parse_seasons
 from ml.ingest.sources import Fetcher, FetchError, SourceFile, plan_files, plan_sources
 from ml.ingest.summary import IngestSummary, render_summary
@@ -133,7 +133,10 @@ def _load_all(
         task = progress.add_task("loading", total=len(fetched), current="")
         for source, data in fetched:
             progress.update(task, current=source.source_file)
-            if isinstance(data, FetchError):
+            if isinstance(data, FetchError) and data.not_found and source.optional:
+                message = f"{data}: not published yet; nothing to load"
+                outcomes.append(record_failure(conn, source, message, status=UNCHANGED))
+            elif isinstance(data, FetchError):
                 outcomes.append(record_failure(conn, source, str(data)))
             else:
                 try:

@@ -33,7 +33,15 @@ USER_AGENT = "plpred-ingest/0.1 (+https://www.football-data.co.uk/ data for rese
 
 
 class FetchError(RuntimeError):
-    """A file could not be fetched; the one-line message names the URL or path and why."""
+    """A file could not be fetched; the one-line message names the URL or path and why.
+
+    ``not_found`` is set for an HTTP 404/410 or a missing local file, which callers may tolerate
+    for a file that is not published yet.
+    """
+
+    def __init__(self, message: str, *, not_found: bool = False) -> None:
+        super().__init__(message)
+        self.not_found = not_found
 
 
 @dataclass(frozen=True)
@@ -41,7 +49,9 @@ class SourceFile:
     """One file to load and what is known about it before reading it.
 
     ``season`` is a firm claim (from the URL, the mirror path or ``--season``); ``season_hint`` is
-    what a ``--file``'s name or folder suggests, used for results files only.
+    what a ``--file``'s name or folder suggests, used for results files only. ``optional`` marks
+    a file that may not exist yet: the current season's, early in August and September, before
+    football-data publishes it (2020-21 only began on 12 September).
     """
 
     location: str
@@ -50,6 +60,7 @@ class SourceFile:
     league: str | None = None
     season: Season | None = None
     season_hint: Season | None = None
+    optional: bool = False
 
     @property
     def is_url(self) -> bool:
@@ -107,6 +118,7 @@ def plan_sources(
         return plan, notes
 
     base = settings.source.rstrip("/")
+    today = today or date.today()
     for season in seasons or all_seasons(FIRST_WEB_SEASON, today=today):
         plan.append(
             SourceFile(
@@ -115,6 +127,7 @@ def plan_sources(
                 kind=MATCHES,
                 league=league,
                 season=season,
+                optional=seasons is None and today <= date(season.start_year, 9, 30),
             )
         )
     if include_fixtures:
@@ -242,7 +255,8 @@ class Fetcher:
                 if response.status_code not in RETRY_STATUSES:
                     if response.status_code >= 400:
                         raise FetchError(
-                            f"{url}: HTTP {response.status_code} {response.reason_phrase}".rstrip()
+                            f"{url}: HTTP {response.status_code} {response.reason_phrase}".rstrip(),
+                            not_found=response.status_code in (404, 410),
                         )
                     return response
                 problem = f"HTTP {response.status_code} {response.reason_phrase}".rstrip()
@@ -256,7 +270,7 @@ def _read_local(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except FileNotFoundError as exc:
-        raise FetchError(f"{path}: file not found") from exc
+        raise FetchError(f"{path}: file not found", not_found=True) from exc
     except IsADirectoryError as exc:
         raise FetchError(f"{path}: is a folder, not a CSV file") from exc
     except OSError as exc:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from rich.console import Console
 
 from ml.config import Settings
 from ml.ingest import IngestSummary, run_ingest
+from ml.ingest.seasons import Season
 from ml.warehouse import Connection, WarehouseError, connect
 
 HEADER = "Div,Date,Time,HomeTeam,AwayTeam,FTHG,FTAG,FTR,Referee,HS,AS,B365H,B365D,B365A,PSCH,PSCD,PSCA,AHh,PAHH,PAHA"
@@ -385,3 +387,32 @@ def test_file_season_from_flag_name_or_dates(duckdb_settings: Settings, tmp_path
     flagged = write(tmp_path / "other.csv", ROW_C)
     summary = ingest(duckdb_settings, flagged, season="2025-26")
     assert (summary.files[0].status, summary.files[0].season) == ("loaded", "2025-26")
+
+
+def season_server(missing: str) -> httpx.Client:
+    """football-data.co.uk with one small valid file per season, except ``missing``."""
+
+    def football_data(request: httpx.Request) -> httpx.Response:
+        code = request.url.path.split("/")[2]
+        if code == missing:
+            return httpx.Response(404, html="<html>Not Found</html>")
+        start = Season.from_code(code).start_year
+        body = "\r\n".join([HEADER, ROW_A.replace("/2025", f"/{start}")]).encode()
+        return httpx.Response(200, content=body, headers={"content-type": "text/csv"})
+
+    return httpx.Client(transport=httpx.MockTransport(football_data))
+
+
+def test_current_season_not_published_yet_is_no_failure(duckdb_settings: Settings) -> None:
+    settings = duckdb_settings.with_overrides(source="https://www.football-data.co.uk")
+    august = ingest(settings, http_client=season_server("2627"), today=date(2026, 8, 5))
+    assert august.ok, august.output
+    assert august.count("loaded") == 26
+    last = august.files[-1]
+    assert (last.source_file, last.status) == ("E0/2627.csv", "unchanged")
+    assert last.message.endswith("HTTP 404 Not Found: not published yet; nothing to load")
+    # In October a missing current season is a real failure.
+    october = ingest(settings, http_client=season_server("2627"), today=date(2026, 10, 1))
+    assert not october.ok
+    assert october.files[-1].status == "failed"
+    assert october.count("unchanged") == 26  # the cached finished seasons, nothing new

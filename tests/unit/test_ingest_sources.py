@@ -247,3 +247,27 @@ def test_empty_download_is_an_error(tmp_path: Path) -> None:
         pytest.raises(FetchError, match="the server sent an empty file"),
     ):
         f.read(web_source())
+
+
+def test_current_season_may_be_missing_early_in_the_season(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path)
+    august, _ = plan_sources(settings, seasons=None, include_fixtures=False, today=date(2026, 8, 5))
+    assert august[-1].season == Season(2026) and august[-1].optional
+    assert not any(s.optional for s in august[:-1])
+    october, _ = plan_sources(
+        settings, seasons=None, include_fixtures=False, today=date(2026, 10, 1)
+    )
+    assert not any(s.optional for s in october)
+    chosen, _ = plan_sources(
+        settings, seasons=[Season(2026)], include_fixtures=False, today=date(2026, 8, 5)
+    )
+    assert not chosen[0].optional  # asked for by name: its absence is a failure
+
+
+def test_not_found_is_marked_so(tmp_path: Path) -> None:
+    with fetcher(tmp_path, Server(httpx.Response(404))) as f, pytest.raises(FetchError) as gone:
+        f.read(web_source())
+    assert gone.value.not_found
+    with fetcher(tmp_path, Server(httpx.Response(403))) as f, pytest.raises(FetchError) as denied:
+        f.read(web_source())
+    assert not denied.value.not_found
