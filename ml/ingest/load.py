@@ -42,6 +42,7 @@ REFUSED = "refused"
 FAILED = "failed"
 STATUSES = (LOADED, UNCHANGED, REFUSED, FAILED)
 
+_INGEST_LOCK = 0x706C70726564  # "plpred": the advisory lock key of raw-table loads
 _TABLES = {MATCHES: "raw.matches", FIXTURES: "raw.fixtures"}
 _TYPED_COLUMNS = {MATCHES: MATCH_COLUMNS, FIXTURES: FIXTURE_COLUMNS}
 _INTEGER_COLUMNS = frozenset(
@@ -101,6 +102,10 @@ def load_file(conn: Connection, source: SourceFile, data: bytes) -> FileOutcome:
     )
     try:
         with conn.transaction():
+            if conn.target == "postgres":
+                # Two runs comparing hashes at once could both insert the same version; DuckDB
+                # has one writer anyway, Postgres serialises file loads on this lock.
+                conn.execute("select pg_advisory_xact_lock(?)", [_INGEST_LOCK])
             previous = _seen_before(conn, source, outcome.file_hash)
             if previous is not None:
                 _mark_seen_before(outcome, previous)

@@ -170,7 +170,9 @@ class Fetcher:
     current season and ``fixtures.csv`` change daily: they are always requested, conditionally
     (``If-None-Match``/``If-Modified-Since``), so an unchanged file costs one small request.
     Transient failures (connection errors, timeouts, 429 and 5xx) are retried with exponential
-    back-off; anything else fails at once.
+    back-off; anything else fails at once. Once a server has been unreachable for
+    ``give_up_after`` files in a row, its remaining files fail at once instead of each waiting
+    through its own retries (an offline run would otherwise take minutes to say so).
     """
 
     def __init__(
@@ -182,8 +184,11 @@ class Fetcher:
         backoff_seconds: float = 1.0,
         sleep: Callable[[float], None] = time.sleep,
         today: date | None = None,
+        give_up_after: int = 2,
     ) -> None:
         self.cache_dir = cache_dir
+        self.give_up_after = give_up_after
+        self._unreachable: dict[str, tuple[int, str]] = {}  # host -> (files failed, last problem)
         self._own_client = client is None
         self.client = client or httpx.Client(
             timeout=httpx.Timeout(30.0, connect=10.0), follow_redirects=True
@@ -244,6 +249,13 @@ class Fetcher:
         return body
 
     def _get(self, url: str, headers: dict[str, str]) -> httpx.Response:
+        host = httpx.URL(url).host
+        failures, last_problem = self._unreachable.get(host, (0, ""))
+        if failures >= self.give_up_after:
+            raise FetchError(
+                f"{url}: not tried, {host} was unreachable for the previous {failures} files "
+                f"({last_problem})"
+            )
         problem = ""
         for attempt in range(1, self.attempts + 1):
             try:
@@ -251,7 +263,10 @@ class Fetcher:
             except httpx.TransportError as exc:
                 problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 wait = self.backoff_seconds * 2 ** (attempt - 1)
+                if attempt == self.attempts:
+                    self._unreachable[host] = (failures + 1, problem)
             else:
+                self._unreachable.pop(host, None)
                 if response.status_code not in RETRY_STATUSES:
                     if response.status_code >= 400:
                         raise FetchError(

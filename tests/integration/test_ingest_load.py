@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,10 @@ from rich.console import Console
 
 from ml.config import Settings
 from ml.ingest import IngestSummary, run_ingest
+from ml.ingest.load import load_file
 from ml.ingest.seasons import Season
-from ml.warehouse import Connection, WarehouseError, connect
+from ml.ingest.sources import plan_files
+from ml.warehouse import Connection, WarehouseError, apply_ddl, connect
 
 HEADER = "Div,Date,Time,HomeTeam,AwayTeam,FTHG,FTAG,FTR,Referee,HS,AS,B365H,B365D,B365A,PSCH,PSCD,PSCA,AHh,PAHH,PAHA"
 ROW_A = "E0,15/08/2025,20:00,Liverpool,Bournemouth,4,2,H,A Taylor,19,10,1.3,6,8.5,1.29,6.4,10.5,-1.5,1.97,1.96"
@@ -416,3 +419,22 @@ def test_current_season_not_published_yet_is_no_failure(duckdb_settings: Setting
     assert not october.ok
     assert october.files[-1].status == "failed"
     assert october.count("unchanged") == 26  # the cached finished seasons, nothing new
+
+
+def test_concurrent_loads_of_one_file_land_it_once(
+    postgres_settings: Settings, tmp_path: Path
+) -> None:
+    """Two Airflow tasks (or a task and a person) loading the same snapshot at the same time."""
+    path = write(tmp_path / "E0/2526.csv", ROW_A, ROW_B, ROW_C)
+    with connect(postgres_settings) as conn:
+        apply_ddl(conn)
+
+    def load() -> str:
+        with connect(postgres_settings) as conn:
+            return load_file(conn, plan_files([path], None)[0], path.read_bytes()).status
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        statuses = sorted(pool.map(lambda _: load(), range(2)))
+    assert statuses == ["loaded", "unchanged"]
+    with connect(postgres_settings) as conn:
+        assert conn.scalar("select count(*) from raw.matches") == 3

@@ -271,3 +271,36 @@ def test_not_found_is_marked_so(tmp_path: Path) -> None:
     with fetcher(tmp_path, Server(httpx.Response(403))) as f, pytest.raises(FetchError) as denied:
         f.read(web_source())
     assert not denied.value.not_found
+
+
+def test_an_unreachable_server_is_not_retried_file_after_file(tmp_path: Path) -> None:
+    def offline(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("Name or service not known", request=request)
+
+    sleeps: list[float] = []
+    server = Server(offline)
+    messages = []
+    with fetcher(tmp_path, server, sleeps) as f:
+        for season in (Season(2023), Season(2024), Season(2025)):
+            with pytest.raises(FetchError) as failed:
+                f.read(web_source(season))
+            messages.append(str(failed.value))
+    assert len(server.requests) == 8  # two files with four attempts each, then none
+    assert len(sleeps) == 6
+    assert messages[2] == (
+        f"{BASE}/mmz4281/2526/E0.csv: not tried, www.football-data.co.uk was unreachable for the "
+        "previous 2 files (ConnectError: Name or service not known)"
+    )
+
+
+def test_an_answer_resets_the_unreachable_count(tmp_path: Path) -> None:
+    def offline(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    server = Server(offline, offline, offline, offline, csv_response(), offline)
+    with fetcher(tmp_path, server) as f:
+        with pytest.raises(FetchError, match="gave up after 4 attempts"):
+            f.read(web_source(Season(2023)))
+        assert f.read(web_source(Season(2024))) == CSV
+        with pytest.raises(FetchError, match="gave up after 4 attempts"):
+            f.read(web_source(Season(2025)))
