@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ml.config import Settings
-from ml.ingest.load import UNCHANGED, FileOutcome, load_file, record_failure
+from ml.ingest.load import FAILED, UNCHANGED, FileOutcome, load_file, record_failure
 from ml.ingest.seasons import Season, SeasonError, parse_seasons
 from ml.ingest.sources import Fetcher, FetchError, SourceFile, plan_files, plan_sources
 from ml.ingest.summary import IngestSummary, render_summary
@@ -60,6 +60,11 @@ def run_ingest(
             summary.files.extend(_load_all(conn, fetched, console))
     except _DATABASE_ERRORS as exc:
         summary.errors.append(f"warehouse ({settings.target}): {_one_line(exc)}")
+    if plan and not settings.source_is_local and all(f.status == FAILED for f in summary.files):
+        summary.notes.append(
+            f"nothing could be downloaded from {settings.source}; without internet access, "
+            "load a local copy laid out like it with --source DIR (or PLPRED_SOURCE)"
+        )
     render_summary(summary, console)
     return summary
 

@@ -56,8 +56,6 @@ class IngestSummary:
 def render_summary(summary: IngestSummary, console: Console) -> None:
     """One table, a file per line, then the reason of every refusal, failure and rejected row
     set on a line of its own (reasons are long; a table column would fold them unreadably)."""
-    for note in summary.notes:
-        console.print(f"[yellow]note:[/yellow] {note}")
     if summary.files:
         table = Table(title="plpred ingest", title_justify="left", box=box.SIMPLE_HEAD)
         table.add_column("file", overflow="fold", min_width=12)
@@ -87,6 +85,8 @@ def render_summary(summary: IngestSummary, console: Console) -> None:
                 "(all of them in raw.rejected_rows)",
                 soft_wrap=True,
             )
+    for note in summary.notes:
+        console.print(f"[yellow]note:[/yellow] {note}", soft_wrap=True)
     for error in summary.errors:
         console.print(f"[red]ingest error:[/red] {error}", soft_wrap=True)
     colour = "green" if summary.ok else "red"

@@ -288,6 +288,7 @@ def test_failed_downloads_name_the_url_and_change_nothing(
     ]
     assert "Traceback" not in summary.output
     assert "https://www.football-data.co.uk/mmz4281/2526/E0.csv: HTTP 404" in summary.output
+    assert "load a local copy laid out like it with --source DIR" in summary.output
     with connect(settings) as conn:
         assert all(conn.scalar(f"select count(*) from {t}") == 0 for t in TODAY_TABLES)
         log = log_rows(conn)
