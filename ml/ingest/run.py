@@ -57,10 +57,11 @@ def run_ingest(
     try:
         with connect(settings) as conn:
             apply_ddl(conn)
-            summary.files.extend(_load_all(conn, fetched, console))
+            _load_all(conn, fetched, console, summary.files)
     except _DATABASE_ERRORS as exc:
         summary.errors.append(f"warehouse ({settings.target}): {_one_line(exc)}")
-    if plan and not settings.source_is_local and all(f.status == FAILED for f in summary.files):
+    downloads = not files and not settings.source_is_local
+    if downloads and summary.files and all(f.status == FAILED for f in summary.files):
         summary.notes.append(
             f"nothing could be downloaded from {settings.source}; without internet access, "
             "load a local copy laid out like it with --source DIR (or PLPRED_SOURCE)"
@@ -132,8 +133,9 @@ def _load_all(
     conn: Connection,
     fetched: Sequence[tuple[SourceFile, bytes | FetchError]],
     console: Console,
-) -> list[FileOutcome]:
-    outcomes = []
+    outcomes: list[FileOutcome],
+) -> None:
+    """Load in order, appending each outcome as it is known (kept if the warehouse goes away)."""
     with _progress(console) as progress:
         task = progress.add_task("loading", total=len(fetched), current="")
         for source, data in fetched:
@@ -154,7 +156,6 @@ def _load_all(
                     except _DATABASE_ERRORS:
                         raise exc from None
             progress.advance(task)
-    return outcomes
 
 
 def _one_line(exc: BaseException) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -439,3 +440,14 @@ def test_concurrent_loads_of_one_file_land_it_once(
     assert statuses == ["loaded", "unchanged"]
     with connect(postgres_settings) as conn:
         assert conn.scalar("select count(*) from raw.matches") == 3
+
+
+def test_unreachable_warehouse_is_a_clear_error(duckdb_settings: Settings, tmp_path: Path) -> None:
+    nowhere = replace(duckdb_settings.postgres, port=1)
+    settings = replace(duckdb_settings, target="postgres", postgres=nowhere)
+    summary = ingest(settings, write(tmp_path / "E0/2526.csv", ROW_A))
+    assert not summary.ok
+    assert summary.errors[0].startswith(
+        "warehouse (postgres): cannot connect to PostgreSQL at 127.0.0.1:1"
+    )
+    assert "Traceback" not in summary.output
