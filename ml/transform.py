@@ -1,0 +1,211 @@
+"""Run the dbt project (``dbt_project/``) in-process on the configured warehouse.
+
+dbt runs through its Python API (``dbtRunner``) rather than a subprocess, so the CLI, the DAGs
+and the tests share one code path and get structured results back: which nodes failed and why.
+dbt's own console output is switched off and replaced by a short summary; its full debug log
+goes to ``$PLPRED_HOME/dbt/logs/dbt.log``, and its artifacts (manifest, run results, the docs
+site) to ``$PLPRED_HOME/dbt/target``, so runs in different homes never share state.
+
+DuckDB allows one writer at a time: nothing here opens the warehouse itself, and callers must
+close their own connections to the DuckDB file before calling :func:`build`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+
+from ml.config import DBT_PROJECT_DIR, Settings
+
+_FAILED = frozenset({"error", "fail", "runtime error"})
+_MAX_MESSAGE_LINES = 6
+
+
+class DbtError(RuntimeError):
+    """A dbt invocation failed; the message names the failing nodes and what they said."""
+
+    def __init__(self, message: str, failures: Sequence[NodeFailure] = ()) -> None:
+        super().__init__(message)
+        self.failures = list(failures)
+
+
+@dataclass(frozen=True)
+class NodeFailure:
+    unique_id: str
+    status: str
+    message: str
+
+    @property
+    def name(self) -> str:
+        """``model.plpred.fct_matches`` -> ``fct_matches``; tests keep their readable name."""
+        return self.unique_id.split(".")[2] if self.unique_id.count(".") >= 2 else self.unique_id
+
+
+@dataclass
+class InvocationSummary:
+    """What one dbt command did: node counts by status, failures, wall time."""
+
+    command: str
+    target: str
+    seconds: float
+    counts: dict[str, int] = field(default_factory=dict)
+    failures: list[NodeFailure] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def describe(self) -> str:
+        parts = [f"{n} {status}" for status, n in sorted(self.counts.items())]
+        return (
+            f"dbt {self.command} on {self.target}: "
+            f"{', '.join(parts) or 'nothing to do'} in {self.seconds:.1f} s"
+        )
+
+
+@dataclass
+class TransformSummary:
+    """The invocations of one :func:`build` call and where dbt left its artifacts."""
+
+    invocations: list[InvocationSummary]
+    target_path: Path
+    log_path: Path
+
+    @property
+    def docs_index(self) -> Path:
+        return self.target_path / "index.html"
+
+
+def dbt_paths(settings: Settings) -> tuple[Path, Path]:
+    """dbt's target (artifacts, docs site) and log folders under PLPRED_HOME."""
+    base = settings.home / "dbt"
+    return base / "target", base / "logs"
+
+
+def build(
+    settings: Settings,
+    *,
+    select: str | None = None,
+    docs: bool = False,
+    console: Console | None = None,
+) -> TransformSummary:
+    """``dbt build`` (seeds, models, snapshots and every test) and optionally ``docs generate``.
+
+    ``select`` is a dbt node selection (``marts``, ``+fct_matches``, several separated by
+    spaces). Raises :class:`DbtError` naming the failing nodes when anything fails.
+    """
+    console = console or Console(stderr=True)
+    target_path, log_path = dbt_paths(settings)
+    args = ["build"]
+    if select:
+        args += ["--select", *select.split()]
+    invocations = [run_dbt(settings, args, console=console)]
+    if docs:
+        invocations.append(run_dbt(settings, ["docs", "generate"], console=console))
+        console.print(f"  docs site: {target_path / 'index.html'}")
+    return TransformSummary(invocations, target_path, log_path)
+
+
+def run_dbt(
+    settings: Settings, args: Sequence[str], *, console: Console | None = None
+) -> InvocationSummary:
+    """Run one dbt command (``["test", "--select", "x"]``) against ``settings``' warehouse.
+
+    The environment ``profiles.yml`` reads (:meth:`Settings.dbt_env`) is set for the duration
+    of the call only. Raises :class:`DbtError` when dbt fails or any node errors or fails.
+    """
+    from dbt.cli.main import dbtRunner
+
+    console = console or Console(stderr=True)
+    target_path, log_path = dbt_paths(settings)
+    command = " ".join(itertools.takewhile(lambda a: not a.startswith("-"), args))
+    full_args = [
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target",
+        settings.target,
+        "--target-path",
+        str(target_path),
+        "--log-path",
+        str(log_path),
+        "--log-level",
+        "none",
+    ]
+    started = time.perf_counter()
+    with _environment(settings.dbt_env()):
+        result = dbtRunner().invoke(full_args)
+    summary = InvocationSummary(
+        command=command, target=settings.target, seconds=time.perf_counter() - started
+    )
+    _collect(summary, result)
+
+    if result.exception is not None and not summary.failures:
+        message = _first_lines(str(result.exception))
+        console.print(f"[red]dbt {command} on {settings.target} failed:[/red] {message}")
+        raise DbtError(f"dbt {command} on {settings.target}: {message} (log: {log_path})")
+
+    style = "green" if summary.ok and result.success else "red"
+    console.print(f"[{style}]{summary.describe()}[/{style}]")
+    for warning in summary.warnings:
+        console.print(f"  [yellow]warn[/yellow] {warning}")
+    for failure in summary.failures:
+        console.print(f"  [red]{failure.status}[/red] {failure.name}: {failure.message}")
+
+    if summary.failures or not result.success:
+        names = ", ".join(f.name for f in summary.failures) or "see the log"
+        raise DbtError(
+            f"dbt {command} on {settings.target} failed: {names} (log: {log_path / 'dbt.log'})",
+            summary.failures,
+        )
+    return summary
+
+
+def _collect(summary: InvocationSummary, result: object) -> None:
+    """Count node statuses and keep the failures of a ``RunExecutionResult``, if there is one."""
+    artifact = getattr(result, "result", None)
+    catalog_nodes = getattr(artifact, "nodes", None)
+    if isinstance(catalog_nodes, dict):  # docs generate: a catalog, not node results
+        sources = getattr(artifact, "sources", None) or {}
+        summary.counts["catalogued"] = len(catalog_nodes) + len(sources)
+    node_results = getattr(artifact, "results", None) or []
+    for node_result in node_results:
+        status = str(getattr(node_result.status, "value", node_result.status)).lower()
+        summary.counts[status] = summary.counts.get(status, 0) + 1
+        unique_id = getattr(getattr(node_result, "node", None), "unique_id", "?")
+        message = _first_lines(node_result.message or "")
+        if status in _FAILED:
+            summary.failures.append(NodeFailure(unique_id, status, message))
+        elif status == "warn":
+            summary.warnings.append(f"{NodeFailure(unique_id, status, message).name}: {message}")
+
+
+def _first_lines(text: str) -> str:
+    lines = [line.strip() for line in str(text).strip().splitlines() if line.strip()]
+    shown = " / ".join(lines[:_MAX_MESSAGE_LINES])
+    return shown + (" ..." if len(lines) > _MAX_MESSAGE_LINES else "")
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for the block and restore the previous values after it."""
+    previous = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
