@@ -141,6 +141,8 @@ def run_dbt(
         str(log_path),
         "--log-level",
         "none",
+        "--log-level-file",
+        "debug",
     ]
     started = time.perf_counter()
     with _environment(settings.dbt_env()):
@@ -152,8 +154,14 @@ def run_dbt(
 
     if result.exception is not None and not summary.failures:
         message = _first_lines(str(result.exception))
-        console.print(f"[red]dbt {command} on {settings.target} failed:[/red] {message}")
-        raise DbtError(f"dbt {command} on {settings.target}: {message} (log: {log_path})")
+        if settings.target == "duckdb" and "lock" in message.lower():
+            message += (
+                " DuckDB allows one writer at a time: is another plpred, dbt or Airflow task "
+                "using the warehouse?"
+            )
+        raise DbtError(
+            f"dbt {command} on {settings.target}: {message} (log: {log_path / 'dbt.log'})"
+        )
 
     style = "green" if summary.ok and result.success else "red"
     console.print(f"[{style}]{summary.describe()}[/{style}]")
