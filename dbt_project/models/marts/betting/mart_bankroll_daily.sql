@@ -1,0 +1,151 @@
+{#- The bankroll of each book (live, or one backtest) and strategy at the end of every day on
+    which it placed or settled a bet; between two rows it did not change. bankroll counts
+    settled bets only (start + every settlement and reversal up to that day), open_stakes is
+    the money on bets placed and not yet settled. Days are the ledger's own: simulated
+    placement and settlement times for backtests, real ones for live bets. -#}
+with
+
+bets as (
+
+    select * from {{ source('betting', 'bets') }}
+
+),
+
+settlements as (
+
+    select * from {{ source('betting', 'settlements') }}
+
+),
+
+books as (
+
+    select
+        book_id,
+        strategy,
+        max(mode) as mode,
+        max(bankroll_start) as bankroll_start
+    from bets
+    group by
+        book_id,
+        strategy
+
+),
+
+placements_daily as (
+
+    select
+        book_id,
+        strategy,
+        cast(placed_at as date) as day,
+        count(*) as bets_placed,
+        sum(stake) as staked
+    from bets
+    group by
+        book_id,
+        strategy,
+        cast(placed_at as date)
+
+),
+
+settlements_daily as (
+
+    select
+        book_id,
+        strategy,
+        cast(settled_at as date) as day,
+        sum(case when kind = 'settlement' and revision = 1 then 1 else 0 end) as bets_settled,
+        sum(case when kind = 'settlement' and revision = 1 then stake else 0 end)
+            as stakes_released,
+        sum(case when kind = 'reversal' then 1 else 0 end) as reversals,
+        sum(profit) as profit
+    from settlements
+    group by
+        book_id,
+        strategy,
+        cast(settled_at as date)
+
+),
+
+days as (
+
+    select
+        book_id,
+        strategy,
+        day
+    from placements_daily
+
+    union
+
+    select
+        book_id,
+        strategy,
+        day
+    from settlements_daily
+
+),
+
+daily as (
+
+    select
+        days.book_id,
+        days.strategy,
+        days.day,
+        coalesce(placements_daily.bets_placed, 0) as bets_placed,
+        coalesce(placements_daily.staked, 0) as staked,
+        coalesce(settlements_daily.bets_settled, 0) as bets_settled,
+        coalesce(settlements_daily.stakes_released, 0) as stakes_released,
+        coalesce(settlements_daily.reversals, 0) as reversals,
+        coalesce(settlements_daily.profit, 0) as profit
+    from days
+    left join placements_daily
+        on
+            days.book_id = placements_daily.book_id
+            and days.strategy = placements_daily.strategy
+            and days.day = placements_daily.day
+    left join settlements_daily
+        on
+            days.book_id = settlements_daily.book_id
+            and days.strategy = settlements_daily.strategy
+            and days.day = settlements_daily.day
+
+),
+
+accumulated as (
+
+    select
+        daily.*,
+        sum(daily.profit) over book_days as cumulative_profit,
+        sum(daily.staked - daily.stakes_released) over book_days as open_stakes
+    from daily
+    window book_days as (
+        partition by daily.book_id, daily.strategy
+        order by daily.day
+        rows between unbounded preceding and current row
+    )
+
+),
+
+final as (
+
+    select
+        accumulated.book_id,
+        books.mode,
+        accumulated.strategy,
+        accumulated.day,
+        cast(accumulated.bets_placed as integer) as bets_placed,
+        cast(accumulated.staked as double precision) as staked,
+        cast(accumulated.bets_settled as integer) as bets_settled,
+        cast(accumulated.reversals as integer) as reversals,
+        cast(accumulated.profit as double precision) as profit,
+        cast(books.bankroll_start + accumulated.cumulative_profit as double precision)
+            as bankroll,
+        cast(accumulated.open_stakes as double precision) as open_stakes
+    from accumulated
+    inner join books
+        on
+            accumulated.book_id = books.book_id
+            and accumulated.strategy = books.strategy
+
+)
+
+select * from final

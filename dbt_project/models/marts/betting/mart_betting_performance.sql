@@ -1,0 +1,256 @@
+{#- How each strategy did, per book (live, or one backtest), strategy and season of the matches
+    bet on, plus one row per book and strategy with season = 'all'.
+    Counts and turnover use each bet's effective settlement (its settlement row of the highest
+    revision); profit sums every ledger row, reversals included, which nets to the same. The
+    drawdown follows the bankroll row by row in ledger order (seq) from the bankroll before
+    the scope's first row. -#}
+with
+
+bets as (
+
+    select * from {{ source('betting', 'bets') }}
+
+),
+
+settlements as (
+
+    select * from {{ source('betting', 'settlements') }}
+
+),
+
+backtests as (
+
+    select * from {{ source('betting', 'backtests') }}
+
+),
+
+bets_scoped as (
+
+    select
+        bet_id,
+        book_id,
+        mode,
+        strategy,
+        season,
+        stake
+    from bets
+
+    union all
+
+    select
+        bet_id,
+        book_id,
+        mode,
+        strategy,
+        'all' as season,
+        stake
+    from bets
+
+),
+
+latest_revisions as (
+
+    select
+        bet_id,
+        max(revision) as revision
+    from settlements
+    where kind = 'settlement'
+    group by bet_id
+
+),
+
+effective_settlements as (
+
+    select settlements.*
+    from settlements
+    inner join latest_revisions
+        on
+            settlements.bet_id = latest_revisions.bet_id
+            and settlements.revision = latest_revisions.revision
+    where settlements.kind = 'settlement'
+
+),
+
+bet_outcomes as (
+
+    select
+        bets_scoped.book_id,
+        bets_scoped.mode,
+        bets_scoped.strategy,
+        bets_scoped.season,
+        bets_scoped.bet_id,
+        bets_scoped.stake,
+        effective_settlements.outcome,
+        effective_settlements.clv
+    from bets_scoped
+    left join effective_settlements
+        on bets_scoped.bet_id = effective_settlements.bet_id
+
+),
+
+bet_counts as (
+
+    select
+        book_id,
+        mode,
+        strategy,
+        season,
+        count(*) as bets,
+        sum(case when outcome is null then 1 else 0 end) as open_bets,
+        sum(case when outcome = 'win' then 1 else 0 end) as wins,
+        sum(case when outcome = 'loss' then 1 else 0 end) as losses,
+        sum(case when outcome = 'void' then 1 else 0 end) as voids,
+        sum(case when outcome in ('win', 'loss') then stake else 0 end) as staked,
+        avg(case when outcome in ('win', 'loss') then clv end) as average_clv
+    from bet_outcomes
+    group by
+        book_id,
+        mode,
+        strategy,
+        season
+
+),
+
+ledger_rows as (
+
+    select
+        bets_scoped.book_id,
+        bets_scoped.strategy,
+        bets_scoped.season,
+        settlements.seq,
+        settlements.profit,
+        settlements.bankroll_after,
+        settlements.bankroll_after - settlements.profit as bankroll_before
+    from settlements
+    inner join bets_scoped
+        on settlements.bet_id = bets_scoped.bet_id
+
+),
+
+scope_bounds as (
+
+    select
+        book_id,
+        strategy,
+        season,
+        min(seq) as first_seq,
+        max(seq) as last_seq,
+        sum(profit) as profit
+    from ledger_rows
+    group by
+        book_id,
+        strategy,
+        season
+
+),
+
+scope_edges as (
+
+    select
+        scope_bounds.book_id,
+        scope_bounds.strategy,
+        scope_bounds.season,
+        scope_bounds.profit,
+        first_rows.bankroll_before as bankroll_start,
+        last_rows.bankroll_after as bankroll_end
+    from scope_bounds
+    inner join ledger_rows as first_rows
+        on
+            scope_bounds.book_id = first_rows.book_id
+            and scope_bounds.strategy = first_rows.strategy
+            and scope_bounds.season = first_rows.season
+            and scope_bounds.first_seq = first_rows.seq
+    inner join ledger_rows as last_rows
+        on
+            scope_bounds.book_id = last_rows.book_id
+            and scope_bounds.strategy = last_rows.strategy
+            and scope_bounds.season = last_rows.season
+            and scope_bounds.last_seq = last_rows.seq
+
+),
+
+running_peaks as (
+
+    select
+        ledger_rows.book_id,
+        ledger_rows.strategy,
+        ledger_rows.season,
+        ledger_rows.bankroll_after,
+        greatest(
+            scope_edges.bankroll_start,
+            max(ledger_rows.bankroll_after) over (
+                partition by ledger_rows.book_id, ledger_rows.strategy, ledger_rows.season
+                order by ledger_rows.seq
+                rows between unbounded preceding and current row
+            )
+        ) as peak
+    from ledger_rows
+    inner join scope_edges
+        on
+            ledger_rows.book_id = scope_edges.book_id
+            and ledger_rows.strategy = scope_edges.strategy
+            and ledger_rows.season = scope_edges.season
+
+),
+
+drawdowns as (
+
+    select
+        book_id,
+        strategy,
+        season,
+        max(peak - bankroll_after) as max_drawdown,
+        max((peak - bankroll_after) / nullif(peak, 0)) as max_drawdown_fraction
+    from running_peaks
+    group by
+        book_id,
+        strategy,
+        season
+
+),
+
+final as (
+
+    select
+        bet_counts.book_id,
+        bet_counts.mode,
+        bet_counts.strategy,
+        bet_counts.season,
+        backtests.source_run_id,
+        backtests.model,
+        backtests.variant,
+        cast(bet_counts.bets as integer) as bets,
+        cast(bet_counts.open_bets as integer) as open_bets,
+        cast(bet_counts.wins as integer) as wins,
+        cast(bet_counts.losses as integer) as losses,
+        cast(bet_counts.voids as integer) as voids,
+        cast(bet_counts.wins as double precision)
+        / nullif(bet_counts.wins + bet_counts.losses, 0) as hit_rate,
+        cast(bet_counts.staked as double precision) as staked,
+        cast(coalesce(scope_edges.profit, 0) as double precision) as profit,
+        cast(scope_edges.profit as double precision)
+        / nullif(cast(bet_counts.staked as double precision), 0) as yield,
+        cast(scope_edges.profit as double precision)
+        / nullif(cast(scope_edges.bankroll_start as double precision), 0) as roi,
+        cast(scope_edges.bankroll_start as double precision) as bankroll_start,
+        cast(scope_edges.bankroll_end as double precision) as bankroll_end,
+        cast(drawdowns.max_drawdown as double precision) as max_drawdown,
+        cast(drawdowns.max_drawdown_fraction as double precision) as max_drawdown_fraction,
+        cast(bet_counts.average_clv as double precision) as average_clv
+    from bet_counts
+    left join scope_edges
+        on
+            bet_counts.book_id = scope_edges.book_id
+            and bet_counts.strategy = scope_edges.strategy
+            and bet_counts.season = scope_edges.season
+    left join drawdowns
+        on
+            bet_counts.book_id = drawdowns.book_id
+            and bet_counts.strategy = drawdowns.strategy
+            and bet_counts.season = drawdowns.season
+    left join backtests
+        on bet_counts.book_id = backtests.backtest_id
+
+)
+
+select * from final
