@@ -21,12 +21,13 @@ def assert_no_leakage(
     meant to guarantee it, and this catches the day it stops doing so (a changed filter, a
     mislabelled season, a time zone shift).
     """
-    train = pd.to_datetime(pd.Series(np.asarray(train_kickoffs)))
-    predict = pd.to_datetime(pd.Series(np.asarray(predict_kickoffs)))
-    if train.empty or predict.empty:
+    train = np.asarray(train_kickoffs, dtype="datetime64[ns]")
+    predict = np.asarray(predict_kickoffs, dtype="datetime64[ns]")
+    if train.size == 0 or predict.size == 0:
         return
-    if train.max() >= predict.min():
+    last_train, first_predicted = pd.Timestamp(train.max()), pd.Timestamp(predict.min())
+    if last_train >= first_predicted:
         raise LeakageError(
-            f"training data reaches {train.max().date()} but predictions start "
-            f"{predict.min().date()}{': ' + context if context else ''}"
+            f"training data reaches {last_train.date()} but predictions start "
+            f"{first_predicted.date()}{': ' + context if context else ''}"
         )
