@@ -232,11 +232,9 @@ class OutcomeClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
         if self.scoring not in ("rps", "log_loss"):
             raise ValueError("scoring must be 'rps' or 'log_loss'")
-        names = list(self.feature_names) or (
-            [c for c in X.columns if c != "kickoff_date"] if isinstance(X, pd.DataFrame) else []
-        )
+        names = list(self.feature_names)
         if not names:
-            raise ValueError("feature_names is empty")
+            raise ValueError("feature_names is empty: name the feature columns explicitly")
         labels = outcome_index(y)
         if kickoff is None and isinstance(X, pd.DataFrame) and "kickoff_date" in X.columns:
             kickoff = X["kickoff_date"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -148,10 +150,25 @@ def test_hgb_importances_are_permutation_on_the_last_fold(signal_data) -> None:
     assert importance["strength"] > 5 * abs(importance["noise"])
 
 
+@pytest.mark.parametrize("kind", ["logistic", "hgb"])
+def test_a_fitted_classifier_survives_pickling(kind: str, signal_data) -> None:
+    # MLflow stores scikit-learn models by pickling them.
+    X, y = signal_data
+    model = fit_classifier(
+        kind, X, y, ["strength", "noise"], grid=None if kind == "logistic" else SMALL_HGB_GRID
+    )
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(
+        restored.predict_proba(X.iloc[:50]), model.predict_proba(X.iloc[:50])
+    )
+
+
 def test_refuses_bad_configuration(signal_data) -> None:
     X, y = signal_data
     with pytest.raises(ValueError, match="kind"):
         OutcomeClassifier(kind="forest", feature_names=["strength"]).fit(X, y)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="feature_names is empty"):
+        fit_classifier("logistic", X, y, [])
     with pytest.raises(ValueError, match="missing"):
         fit_classifier("logistic", X, y, ["strength", "elo"])
     with pytest.raises(ValueError, match="home wins, draws and away wins"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -130,6 +132,13 @@ def test_ridge_shrinks_a_team_with_few_matches() -> None:
     weak = DixonColes(ridge=0.5).fit(league.matches).attack_.std()
     strong = DixonColes(ridge=200.0).fit(league.matches).attack_.std()
     assert strong < weak
+
+
+def test_a_fitted_model_survives_pickling(two_divisions) -> None:
+    model = DixonColes().fit(two_divisions.matches)
+    fixtures = two_divisions.matches.tail(20)
+    restored = pickle.loads(pickle.dumps(model))
+    pd.testing.assert_frame_equal(restored.predict(fixtures), model.predict(fixtures))
 
 
 def test_fit_refuses_matches_on_or_after_the_reference_date(static_league) -> None:
