@@ -111,5 +111,80 @@ def transform(
         ) from exc
 
 
+StrategyOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--strategy", help="Strategy name from ml/strategies.toml; repeatable. Default: all."
+    ),
+]
+
+
+@app.command()
+def bet(
+    target: TargetOption = None,
+    league: LeagueOption = None,
+    strategy: StrategyOption = None,
+    model_version: Annotated[
+        str | None,
+        typer.Option("--model-version", help="Bet on this registered version, not the champion."),
+    ] = None,
+) -> None:
+    """Place bets on upcoming matches with the champion's predictions, per strategy."""
+    from ml.betting.ledger import BettingError, place_bets
+
+    settings = _settings(target=target, league=league)
+    try:
+        place_bets(settings, strategies=strategy, model_version=model_version, console=console)
+    except (BettingError, ConfigError) as exc:
+        raise _fail("bet", exc) from exc
+
+
+@app.command()
+def settle(target: TargetOption = None) -> None:
+    """Settle bets whose matches have a result (or are void); re-settle corrected results."""
+    from ml.betting.ledger import BettingError
+    from ml.betting.ledger import settle as settle_bets
+
+    settings = _settings(target=target)
+    try:
+        settle_bets(settings, console=console)
+    except BettingError as exc:
+        raise _fail("settle", exc) from exc
+
+
+@app.command()
+def backtest(
+    target: TargetOption = None,
+    league: LeagueOption = None,
+    strategy: StrategyOption = None,
+    run_id: Annotated[
+        str | None,
+        typer.Option("--run-id", help="Walk-forward run to replay. Default: the latest."),
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option("--model", help="Only this walk-forward model.")
+    ] = None,
+    variant: Annotated[
+        str | None, typer.Option("--variant", help="Only this model variant.")
+    ] = None,
+) -> None:
+    """Replay the walk-forward predictions of past seasons through every strategy."""
+    from ml.betting.ledger import BettingError
+    from ml.betting.ledger import backtest as run_backtest
+
+    settings = _settings(target=target, league=league)
+    try:
+        run_backtest(
+            settings,
+            run_id=run_id,
+            model=model,
+            variant=variant,
+            strategies=strategy,
+            console=console,
+        )
+    except (BettingError, ConfigError) as exc:
+        raise _fail("backtest", exc) from exc
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -95,6 +95,11 @@ class SettlementRecord:
 
 
 def records_frame(records: list[Any], record_type: type) -> pd.DataFrame:
-    """Records as a DataFrame with the table's columns in order (empty frames keep them)."""
+    """Records as a DataFrame with the table's columns in order, ready for ``insert_df``."""
     columns = [f.name for f in fields(record_type)]
-    return pd.DataFrame([asdict(r) for r in records], columns=columns)
+    frame = pd.DataFrame([asdict(r) for r in records], columns=columns)
+    # Integer columns with nulls would become floats ("2.0"), which Postgres' COPY refuses.
+    for f in fields(record_type):
+        if f.type in ("int", "int | None"):
+            frame[f.name] = frame[f.name].astype("Int64")
+    return frame
