@@ -5,7 +5,8 @@ This module is the I/O around the pure maths (:mod:`ml.betting.strategies`,
 from the warehouse, asks the pure code what to do, and appends rows to ``betting.*``
 (sql/ddl/020_create_betting_tables.sql). Nothing is ever updated or deleted.
 
-Prices come from the dbt mart ``marts.fct_prematch_odds`` (pre-match books only), results and
+Longer queries are files in ``sql/betting/``; short statements stay here. Prices come from the
+dbt mart ``marts.fct_prematch_odds`` (pre-match books only), results and
 closing prices from ``marts.fct_matches``: run ``plpred transform`` after ingesting and before
 betting or settling. Times are UK local time, naive, like football-data's kickoff times.
 
@@ -41,7 +42,7 @@ from ml.betting.records import (
 from ml.betting.settlement import BookState, Effective, MatchResult, judge
 from ml.betting.simulation import ModelRef, Prospect, simulate, strike
 from ml.betting.strategies import SELECTIONS, BettingConfig, Strategy, load_config
-from ml.config import Settings
+from ml.config import SQL_DIR, Settings
 from ml.warehouse import Connection, apply_ddl, connect
 
 UK = ZoneInfo("Europe/London")
@@ -59,38 +60,15 @@ def now_uk() -> datetime:
     return datetime.now(UK).replace(tzinfo=None, microsecond=0)
 
 
-# --- SQL: short parametrised statements -----------------------------------------------------
+# --- SQL: queries live in sql/betting/, with ``?`` placeholders ------------------------------
 
-_LIVE_PROSPECTS_SQL = """
-select
-    predictions.prediction_id,
-    predictions.match_id,
-    predictions.p_home,
-    predictions.p_draw,
-    predictions.p_away,
-    prices.league,
-    prices.season,
-    prices.kickoff_at,
-    prices.home_odds,
-    prices.draw_odds,
-    prices.away_odds,
-    prices.loaded_at
-from ml.predictions as predictions
-inner join marts.fct_prematch_odds as prices
-    on predictions.match_id = prices.match_id
-where
-    predictions.model_name = ?
-    and predictions.model_version = ?
-    and predictions.league = ?
-    and prices.bookmaker = ?
-    and not prices.is_played
-    and prices.kickoff_at > ?
-    and not exists (
-        select 1 from betting.bets as bets
-        where bets.book_id = ? and bets.strategy = ? and bets.match_id = predictions.match_id
-    )
-order by prices.kickoff_at, predictions.match_id
-"""
+
+def _sql(name: str) -> str:
+    """A query of ``sql/betting/`` (read once, at import): longer SQL lives in files."""
+    return (SQL_DIR / "betting" / name).read_text()
+
+
+_LIVE_PROSPECTS_SQL = _sql("select_live_prospects.sql")
 
 _BOOK_START_SQL = """
 select bankroll_start from betting.bets
@@ -113,49 +91,11 @@ where
     and not exists (select 1 from betting.settlements as s where s.bet_id = bets.bet_id)
 """
 
-_BETS_WITH_EFFECTIVE_SETTLEMENT_SQL = """
-with latest as (
-    select bet_id, max(revision) as revision
-    from betting.settlements
-    where kind = 'settlement'
-    group by bet_id
-),
-effective as (
-    select s.bet_id, s.settlement_id, s.revision, s.outcome, s.result, s.profit
-    from betting.settlements as s
-    inner join latest on s.bet_id = latest.bet_id and s.revision = latest.revision
-    where s.kind = 'settlement'
-)
-select
-    bets.*,
-    effective.settlement_id as effective_settlement_id,
-    effective.revision as effective_revision,
-    effective.outcome as effective_outcome,
-    effective.result as effective_result,
-    effective.profit as effective_profit
-from betting.bets as bets
-left join effective on bets.bet_id = effective.bet_id
-order by bets.book_id, bets.strategy, bets.kickoff_at, bets.placed_at, bets.bet_id
-"""
+_BETS_WITH_EFFECTIVE_SETTLEMENT_SQL = _sql("select_bets_with_effective_settlement.sql")
 
-_RESULTS_OF_BETS_SQL = """
-select
-    match_id, kickoff_at, result, home_goals, away_goals,
-    closing_pinnacle_home_odds, closing_pinnacle_draw_odds, closing_pinnacle_away_odds,
-    closing_market_home_odds, closing_market_draw_odds, closing_market_away_odds
-from marts.fct_matches
-where match_id in (select match_id from betting.bets)
-"""
+_RESULTS_OF_BETS_SQL = _sql("select_results_of_bets.sql")
 
-_WALK_FORWARD_RUNS_SQL = """
-select
-    runs.run_id,
-    (select max(e.evaluated_at) from ml.model_evaluations as e where e.run_id = runs.run_id)
-        as evaluated_at
-from (
-    select distinct run_id from ml.walk_forward_predictions where league = ?
-) as runs
-"""
+_WALK_FORWARD_RUNS_SQL = _sql("select_walk_forward_runs.sql")
 
 _WALK_FORWARD_VARIANTS_SQL = """
 select distinct model, variant from ml.walk_forward_predictions
@@ -163,68 +103,11 @@ where run_id = ? and league = ?
 order by model, variant
 """
 
-_WALK_FORWARD_SQL = """
-select
-    predictions.match_id,
-    predictions.p_home,
-    predictions.p_draw,
-    predictions.p_away,
-    matches.league,
-    matches.season,
-    matches.kickoff_at,
-    matches.result,
-    matches.home_goals,
-    matches.away_goals,
-    matches.closing_pinnacle_home_odds,
-    matches.closing_pinnacle_draw_odds,
-    matches.closing_pinnacle_away_odds,
-    matches.closing_market_home_odds,
-    matches.closing_market_draw_odds,
-    matches.closing_market_away_odds
-from ml.walk_forward_predictions as predictions
-inner join marts.fct_matches as matches
-    on predictions.match_id = matches.match_id
-where
-    predictions.run_id = ? and predictions.league = ?
-    and predictions.model = ? and predictions.variant = ?
-order by matches.kickoff_at, predictions.match_id
-"""
+_WALK_FORWARD_SQL = _sql("select_walk_forward_predictions.sql")
 
-_BACKTEST_PRICES_SQL = """
-select prices.match_id, prices.home_odds, prices.draw_odds, prices.away_odds, prices.loaded_at
-from marts.fct_prematch_odds as prices
-where
-    prices.bookmaker = ?
-    and prices.match_id in (
-        select match_id from ml.walk_forward_predictions
-        where run_id = ? and league = ? and model = ? and variant = ?
-    )
-"""
+_BACKTEST_PRICES_SQL = _sql("select_backtest_prices.sql")
 
-_BOOK_STATS_SQL = """
-with latest as (
-    select bet_id, max(revision) as revision
-    from betting.settlements
-    where kind = 'settlement'
-    group by bet_id
-),
-effective as (
-    select s.bet_id, s.outcome, s.clv
-    from betting.settlements as s
-    inner join latest on s.bet_id = latest.bet_id and s.revision = latest.revision
-    where s.kind = 'settlement'
-)
-select
-    count(*) as bets,
-    sum(case when effective.outcome = 'win' then 1 else 0 end) as wins,
-    sum(case when effective.outcome in ('win', 'loss') then bets.stake else 0 end) as staked,
-    avg(case when effective.outcome in ('win', 'loss') then effective.clv end) as average_clv,
-    (select coalesce(sum(s.profit), 0) from betting.settlements as s
-        where s.book_id = ? and s.strategy = ?) as profit
-from betting.bets as bets
-left join effective on bets.bet_id = effective.bet_id
-where bets.book_id = ? and bets.strategy = ?
-"""
+_BOOK_STATS_SQL = _sql("select_book_stats.sql")
 
 
 # --- shared helpers ---------------------------------------------------------------------------
