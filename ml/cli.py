@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +16,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-console = Console(stderr=True)
+# Wide enough for the evaluation tables when output is piped to a file or a log.
+console = Console(stderr=True, width=shutil.get_terminal_size((150, 40)).columns)
 
 TargetOption = Annotated[
     str | None,
@@ -109,6 +111,65 @@ def transform(
         raise _fail(
             "dbt build", exc, "Fix the failing model or test shown above and re-run."
         ) from exc
+
+
+@app.command()
+def train(
+    target: TargetOption = None,
+    league: LeagueOption = None,
+    seasons: Annotated[
+        str | None,
+        typer.Option(
+            "--eval-seasons",
+            help="Seasons to walk forward over, e.g. 2021-2526 or 2324,2425. Default: the last six.",
+        ),
+    ] = None,
+    classifiers: Annotated[
+        str, typer.Option("--classifiers", help="Comma list of logistic,hgb; empty for none.")
+    ] = "logistic,hgb",
+    goals_model: Annotated[
+        bool, typer.Option("--goals-model/--no-goals-model", help="Dixon-Coles goals model.")
+    ] = True,
+    second_tier: Annotated[
+        bool,
+        typer.Option(
+            "--second-tier/--no-second-tier",
+            help="Fit the goals model jointly with the second tier (e.g. E1 for E0) where loaded.",
+        ),
+    ] = False,
+    quick: Annotated[
+        bool, typer.Option("--quick", help="Small hyper-parameter grids (smoke runs).")
+    ] = False,
+) -> None:
+    """Walk-forward evaluation against the market, MLflow logging, champion/challenger."""
+    from ml.ingest.seasons import parse_seasons
+    from ml.train import TrainConfig, TrainError, run_train
+
+    settings = _settings(target=target, league=league)
+    try:
+        eval_seasons = tuple(season.label for season in parse_seasons(seasons)) if seasons else None
+        config = TrainConfig(
+            eval_seasons=eval_seasons,
+            classifiers=tuple(c for c in classifiers.split(",") if c),
+            goals_model=goals_model,
+            second_tier=second_tier,
+            quick=quick,
+        )
+        run_train(settings, config=config, console=console)
+    except (TrainError, ValueError) as exc:
+        raise _fail("train", exc) from exc
+
+
+@app.command()
+def score(target: TargetOption = None, league: LeagueOption = None) -> None:
+    """Score every match after the champion's training data that it has not scored yet."""
+    from ml.score import ScoreError, run_score
+
+    settings = _settings(target=target, league=league)
+    try:
+        run_score(settings, console=console)
+    except ScoreError as exc:
+        raise _fail("score", exc) from exc
 
 
 StrategyOption = Annotated[

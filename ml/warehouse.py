@@ -12,7 +12,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -104,7 +104,8 @@ class Connection:
                     f"insert into {table} ({column_list}) select {column_list} from _plpred_insert_df"
                 )
             finally:
-                self.raw.unregister("_plpred_insert_df")
+                with suppress(Exception):  # an aborted transaction refuses even this
+                    self.raw.unregister("_plpred_insert_df")
         else:
             buffer = io.StringIO()
             writer = csv.writer(buffer, lineterminator="\n")
@@ -250,3 +251,10 @@ def _split_statements(sql: str) -> list[str]:
         line for line in sql.splitlines() if not line.lstrip().startswith("--")
     )
     return [s.strip() for s in re.split(r";\s*(?:\n|$)", without_comments) if s.strip()]
+
+
+def read_sql(relative_path: str) -> str:
+    """The text of a query kept in ``sql/`` (SQL lives in files, not in Python strings)."""
+    from ml.config import SQL_DIR
+
+    return (SQL_DIR / relative_path).read_text()

@@ -1,0 +1,70 @@
+"""What the models read from ``mart_match_features`` and how it is typed for pandas.
+
+Train and score share this, so a model is always served the columns it was fitted on.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+PRE_MATCH_ODDS = (
+    "prematch_market_home_odds",
+    "prematch_market_draw_odds",
+    "prematch_market_away_odds",
+)
+# Closing prices: the evaluation yardstick only (select_match_features.sql), never a feature.
+CLOSING_ODDS = (
+    "yardstick_close_home_odds",
+    "yardstick_close_draw_odds",
+    "yardstick_close_away_odds",
+)
+MARKET_FEATURES = (
+    "prematch_market_home_prob_power",
+    "prematch_market_draw_prob_power",
+    "prematch_market_away_prob_power",
+    "prematch_market_overround",
+)
+# home_*/away_* columns that are identifiers or dates, not features.
+NOT_FEATURES = frozenset(
+    {
+        "home_team",
+        "away_team",
+        "home_team_id",
+        "away_team_id",
+        "home_last_match_date",
+        "away_last_match_date",
+        "home_features_as_of",
+        "away_features_as_of",
+    }
+)
+NUMERIC_PREFIXES = ("home_", "away_", "prematch_", "yardstick_", "label_home", "label_away")
+
+
+def type_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Dates as datetimes and every numeric mart column as float (Postgres returns Decimals)."""
+    out = frame.copy()
+    out["kickoff_date"] = pd.to_datetime(out["kickoff_date"])
+    for column in out.columns:
+        if not column.startswith(NUMERIC_PREFIXES) or column in NOT_FEATURES:
+            continue
+        if column == "prematch_market_bookmaker":
+            continue
+        if pd.api.types.is_numeric_dtype(out[column]) or out[column].dtype == object:
+            converted = pd.to_numeric(out[column], errors="coerce")
+            if converted.notna().sum() == out[column].notna().sum():
+                out[column] = converted.astype(float)
+    if "is_played" in out.columns:
+        out["is_played"] = out["is_played"].astype(bool)
+    return out
+
+
+def feature_sets(frame: pd.DataFrame) -> dict[str, list[str]]:
+    """Football-only features (no odds), and the same with the market's pre-match view."""
+    football = [
+        column
+        for column in frame.columns
+        if column.startswith(("home_", "away_"))
+        and column not in NOT_FEATURES
+        and pd.api.types.is_numeric_dtype(frame[column])
+    ]
+    return {"football": football, "with_market": football + list(MARKET_FEATURES)}

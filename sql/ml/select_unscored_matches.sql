@@ -1,0 +1,15 @@
+-- Matches a model version may score: of its league, kicking off after the end of its training
+-- data (never a match it was trained on), and not yet predicted by that version.
+-- Parameters: league, training data end (date), model name, model version.
+select features.*
+from marts.mart_match_features as features
+where features.league = ?
+    and features.kickoff_date > ?
+    and not exists (
+        select 1
+        from ml.predictions as predictions
+        where predictions.match_id = features.match_id
+            and predictions.model_name = ?
+            and predictions.model_version = ?
+    )
+order by features.kickoff_date, features.match_id
