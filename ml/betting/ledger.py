@@ -48,6 +48,9 @@ from ml.warehouse import Connection, apply_ddl, connect
 UK = ZoneInfo("Europe/London")
 _BETTING_LOCK = 0x706C62657473  # "plbets": advisory lock key of the betting ledgers
 _PRICES = "marts.fct_prematch_odds"
+# Walk-forward "models" made from closing prices (ml/train.py's market_close yardstick): betting
+# with them would bet knowing the closing line, so a backtest never replays them.
+CLOSING_PRICE_MODELS = frozenset({"market_close"})
 _RESULTS = "marts.fct_matches"
 
 
@@ -604,7 +607,8 @@ def backtest(
     """Replay walk-forward predictions of past matches through the strategies.
 
     ``run_id`` is the walk-forward run (default: the latest evaluated one of the league);
-    ``model``/``variant`` restrict it (default: every model and variant of the run). Each
+    ``model``/``variant`` restrict it (default: every model and variant of the run except
+    those made from closing prices, :data:`CLOSING_PRICE_MODELS`). Each
     (model, variant, strategy version) becomes one backtest: its own book, bankroll and
     backtest id, written to ``betting.bets`` and ``betting.settlements`` with mode backtest
     and registered in ``betting.backtests``. A backtest that exists already is not redone.
@@ -620,10 +624,17 @@ def backtest(
         _require_marts(conn, _PRICES, _RESULTS)
         source_run_id = _choose_run(conn, settings.league, run_id)
         summary.source_run_id = source_run_id
+        if model in CLOSING_PRICE_MODELS:
+            raise BettingError(
+                f"{model} is made from closing prices, known only at kickoff: a backtest "
+                "with it would bet knowing the closing line"
+            )
         pairs = [
             (m, v)
             for m, v in conn.fetchall(_WALK_FORWARD_VARIANTS_SQL, [source_run_id, settings.league])
-            if (model is None or m == model) and (variant is None or v == variant)
+            if (model is None or m == model)
+            and (variant is None or v == variant)
+            and m not in CLOSING_PRICE_MODELS
         ]
         if not pairs:
             raise BettingError(

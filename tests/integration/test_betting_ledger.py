@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from ml.betting.ledger import backtest, place_bets, settle
+from ml.betting.ledger import BettingError, backtest, place_bets, settle
 from ml.config import Settings, get_settings
 from ml.ingest import run_ingest
 from ml.transform import run_dbt
@@ -241,12 +241,14 @@ def _insert_predictions(conn: Connection) -> None:
         )
 
 
-def _insert_walk_forward(conn: Connection, run_id: str = "wf-1", variant: str = "default") -> None:
+def _insert_walk_forward(
+    conn: Connection, run_id: str = "wf-1", variant: str = "default", model: str = "dixon_coles"
+) -> None:
     for key, (home, draw, away) in WALK_FORWARD.items():
         conn.execute(
             "insert into ml.walk_forward_predictions (run_id, league, model, variant, match_id, "
-            "season, p_home, p_draw, p_away) values (?, 'E0', 'dixon_coles', ?, ?, '2025-26', ?, ?, ?)",
-            [run_id, variant, IDS[key], home, draw, away],
+            "season, p_home, p_draw, p_away) values (?, 'E0', ?, ?, ?, '2025-26', ?, ?, ?)",
+            [run_id, model, variant, IDS[key], home, draw, away],
         )
 
 
@@ -418,9 +420,14 @@ def test_backtest_of_walk_forward_predictions_is_worked_by_hand_and_written_once
 ) -> None:
     with connect(warehouse) as conn:
         _insert_walk_forward(conn)
+        # the closing-price yardstick of ml/train.py is never replayed: it knows the closing line
+        _insert_walk_forward(conn, model="market_close", variant="avg_power")
 
     summary = backtest(warehouse, console=_quiet())
     assert summary.source_run_id == "wf-1"
+    assert {r.model for r in summary.results} == {"dixon_coles"}
+    with pytest.raises(BettingError, match="closing prices"):
+        backtest(warehouse, model="market_close", console=_quiet())
     assert [(r.strategy, r.created, r.bets) for r in summary.results] == [
         ("seed", True, 1), ("value", True, 3), ("kelly", True, 3), ("flat", True, 3),
     ]  # fmt: skip
