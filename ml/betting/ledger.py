@@ -246,6 +246,7 @@ class PlacementSummary:
     model: ModelRef | None
     strategies: list[StrategyPlacement] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    match_labels: dict[str, str] = field(default_factory=dict)
 
     @property
     def bets(self) -> list[BetRecord]:
@@ -324,6 +325,7 @@ def place_bets(
                     book.available,
                 )
                 for row in frame.itertuples(index=False):
+                    summary.match_labels[row.match_id] = f"{row.home_team} v {row.away_team}"
                     bet = strike(
                         strategy,
                         book,
@@ -337,6 +339,12 @@ def place_bets(
                         placement.bets.append(bet)
                 _write(conn, placement.bets, [])
                 summary.strategies.append(placement)
+    if not any(s.prospects for s in summary.strategies):
+        summary.notes.append(
+            f"no upcoming {settings.league} match has a prediction of {model.name} "
+            f"v{model.version} and a pre-match price: ingest the fixtures, transform, then "
+            "plpred score"
+        )
     render_placement(summary, console)
     return summary
 
@@ -378,7 +386,8 @@ def render_placement(summary: PlacementSummary, console: Console) -> None:
         console.print(table)
         for bet in summary.bets:
             console.print(
-                f"  {bet.strategy}: {bet.selection} in {bet.match_id[:10]} "
+                f"  {bet.strategy}: {bet.selection} in "
+                f"{summary.match_labels.get(bet.match_id, bet.match_id)} "
                 f"({bet.kickoff_at:%Y-%m-%d %H:%M}) {_money(bet.stake)} at {bet.odds_taken:.2f} "
                 f"{bet.odds_source}, model {bet.p_model:.1%} vs price {bet.p_implied:.1%}"
             )

@@ -10,6 +10,8 @@ select
     prices.league,
     prices.season,
     prices.kickoff_at,
+    prices.home_team,
+    prices.away_team,
     prices.home_odds,
     prices.draw_odds,
     prices.away_odds,

@@ -72,6 +72,8 @@ final as (
         matches.season,
         matches.kickoff_date,
         matches.kickoff_at,
+        matches.home_team,
+        matches.away_team,
         matches.is_played,
         books_ranked.bookmaker,
         cast(books_ranked.home_odds as double precision) as home_odds,
