@@ -1,0 +1,151 @@
+"""Train and score through the real stack: ingestion, dbt, a real MLflow registry (SQLite in a
+temp PLPRED_HOME) and the warehouse ledgers, on a synthetic football-data source."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from ml import registry
+from ml.config import Settings
+from ml.ingest import run_ingest
+from ml.score import ScoreError, run_score
+from ml.train import TrainConfig, run_train
+from ml.transform import build
+from ml.warehouse import connect
+from tests.football_data_files import write_synthetic_source
+
+QUIET = Console(file=io.StringIO(), width=150)
+
+
+def _load(settings: Settings, source: Path) -> None:
+    summary = run_ingest(
+        settings.with_overrides(source=str(source)),
+        seasons=None,
+        files=None,
+        file_season=None,
+        include_fixtures=True,
+        console=QUIET,
+    )
+    assert summary.ok
+    summary = run_ingest(
+        settings.with_overrides(source=str(source), league="E1"),
+        seasons=None,
+        files=None,
+        file_season=None,
+        include_fixtures=False,
+        console=QUIET,
+    )
+    assert summary.ok
+    build(settings, console=QUIET)
+
+
+def _count(settings: Settings, sql: str, params=None) -> int:
+    with connect(settings) as conn:
+        return int(conn.scalar(sql, params))
+
+
+@pytest.fixture
+def warehouse(duckdb_settings: Settings, tmp_path: Path) -> Settings:
+    source = write_synthetic_source(tmp_path / "source", n_seasons=4)
+    _load(duckdb_settings, source.directory)
+    return duckdb_settings
+
+
+def _config(variants: tuple[str, ...]) -> TrainConfig:
+    return TrainConfig(
+        eval_seasons=("2024-25",),
+        classifiers=("logistic",),
+        variants=variants,
+        goals_model=False,
+        quick=True,
+    )
+
+
+def test_train_register_score_and_champion_rules(warehouse: Settings) -> None:
+    settings = warehouse
+    with pytest.raises(ScoreError, match="plpred train"):
+        run_score(settings, console=QUIET)
+
+    # 1. A football-only model becomes the first champion.
+    first = run_train(settings, config=_config(("football",)), console=QUIET)
+    assert first.selected == ("logistic", "football")
+    assert first.decision.decision == "first_champion"
+    champion = registry.get_alias(settings, registry.CHAMPION)
+    assert champion is not None and champion.version == first.model_version
+    assert champion.training_data_end == first.training_data_end
+
+    # The evaluation and the walk-forward predictions are in the warehouse, with baselines.
+    models = {row[0] for row in _fetch(settings, "select distinct model from ml.model_evaluations")}
+    assert {"base_rates", "market_pre", "market_close", "logistic"} <= models
+    metrics = {
+        row[0] for row in _fetch(settings, "select distinct metric from ml.model_evaluations")
+    }
+    assert metrics == {"rps", "log_loss", "brier", "accuracy", "ece"}
+    n_wf = _count(
+        settings,
+        "select count(*) from ml.walk_forward_predictions where model = 'logistic' and run_id = ?",
+        [first.run_id],
+    )
+    assert n_wf == 360  # the played matches of 2024-25 (two rounds are still fixtures)
+
+    # 2. Score: only the upcoming fixtures (after the training data), once.
+    scored = run_score(settings, console=QUIET)
+    assert scored.n_scored == 20
+    with connect(settings) as conn:
+        bounds = conn.fetchone(
+            "select min(f.kickoff_date), count(*) from ml.predictions p "
+            "join marts.mart_match_features f on f.match_id = p.match_id"
+        )
+        trained_on = conn.scalar(
+            "select count(*) from ml.predictions p join marts.fct_matches m "
+            "on m.match_id = p.match_id"
+        )
+    assert str(bounds[0]) > first.training_data_end
+    assert trained_on == 0  # never a prediction for a match the model was trained on
+    assert run_score(settings, console=QUIET).n_scored == 0
+    assert _count(settings, "select count(*) from ml.predictions") == 20
+
+    # 3. A better challenger (with the market's view) is promoted...
+    second = run_train(settings, config=_config(("with_market",)), console=QUIET)
+    assert second.decision.promote, second.decision.reason
+    assert registry.get_alias(settings, registry.CHAMPION).version == second.model_version
+
+    # ...and a worse one is refused: it becomes challenger, the champion stays.
+    third = run_train(settings, config=_config(("football",)), console=QUIET)
+    assert not third.decision.promote
+    assert registry.get_alias(settings, registry.CHAMPION).version == second.model_version
+    assert registry.get_alias(settings, registry.CHALLENGER).version == third.model_version
+    decisions = _fetch(
+        settings,
+        "select candidate_version, decision from ml.champion_decisions order by decided_at",
+    )
+    assert [d[1] for d in decisions] == ["first_champion", "promoted", "kept_champion"]
+
+    # The new champion scores the same fixtures under its own version; nothing is rewritten.
+    assert run_score(settings, console=QUIET).n_scored == 20
+    assert _count(settings, "select count(*) from ml.predictions") == 40
+    tags = registry.get_alias(settings, registry.CHALLENGER).tags
+    assert tags[registry.TAG_DECISION] == "kept_champion"
+
+
+def test_goals_model_scores_with_expected_goals(warehouse: Settings) -> None:
+    config = TrainConfig(
+        eval_seasons=("2024-25",), classifiers=(), variants=(), goals_model=True, quick=True
+    )
+    result = run_train(warehouse, config=config, console=QUIET)
+    assert result.selected == ("dixon_coles", "weekly")
+    scored = run_score(warehouse, console=QUIET).predictions
+    assert len(scored) == 20
+    assert scored["expected_home_goals"].notna().all()
+    assert scored["p_over_2_5"].between(0, 1).all()
+    total = scored[["p_home", "p_draw", "p_away"]].sum(axis=1)
+    assert (abs(total - 1) < 1e-9).all()
+
+
+def _fetch(settings: Settings, sql: str, params=None) -> list[tuple]:
+    with connect(settings) as conn:
+        return conn.fetchall(sql, params)

@@ -1,0 +1,75 @@
+"""The champion/challenger rule and the pure pieces of training glue."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from ml.registry import decide_promotion
+from ml.train import _rename_market, metric_table, select_best
+
+
+def test_first_model_becomes_champion() -> None:
+    decision = decide_promotion({"rps": 0.2, "log_loss": 1.0}, None, "2025-26")
+    assert decision.promote and decision.decision == "first_champion"
+
+
+@pytest.mark.parametrize(
+    ("candidate", "promote", "why"),
+    [
+        ({"rps": 0.199, "log_loss": 0.98}, True, "beats"),
+        ({"rps": 0.199, "log_loss": 0.99}, True, "no worse"),  # equal log loss is not worse
+        ({"rps": 0.199, "log_loss": 0.991}, False, "log loss"),  # better RPS, worse log loss
+        ({"rps": 0.200, "log_loss": 0.98}, False, "does not beat"),  # a tie is not a win
+        ({"rps": 0.201, "log_loss": 0.98}, False, "does not beat"),
+    ],
+)
+def test_promotion_needs_lower_rps_and_no_worse_log_loss(candidate, promote, why) -> None:
+    decision = decide_promotion(candidate, {"rps": 0.200, "log_loss": 0.99}, "2025-26")
+    assert decision.promote is promote
+    assert why in decision.reason and "2025-26" in decision.reason
+
+
+def _metrics(rows):
+    return pd.DataFrame(
+        rows, columns=["model", "variant", "season", "metric", "value", "n_matches"]
+    )
+
+
+def test_baselines_never_win_selection() -> None:
+    metrics = _metrics(
+        [
+            ("market_close", "pinnacle_proportional", "all", "rps", 0.190, 10),
+            ("market_pre", "avg_proportional", "all", "rps", 0.195, 10),
+            ("base_rates", "train_window", "all", "rps", 0.230, 10),
+            ("hgb", "with_market", "all", "rps", 0.199, 10),
+            ("dixon_coles", "weekly", "all", "rps", 0.201, 10),
+        ]
+    )
+    assert select_best(metrics) == ("hgb", "with_market")
+
+
+def test_market_rows_are_named_for_the_ledger() -> None:
+    predictions = pd.DataFrame(
+        {
+            "model": ["market", "market", "logistic"],
+            "variant": ["pre_avg_proportional", "close_pinnacle_proportional", "football"],
+        }
+    )
+    renamed = _rename_market(predictions)
+    assert renamed.values.tolist() == [
+        ["market_pre", "avg_proportional"],
+        ["market_close", "pinnacle_proportional"],
+        ["logistic", "football"],
+    ]
+
+
+def test_metric_table_orders_by_rps_over_the_window() -> None:
+    rows = []
+    for model, base in (("a", 0.21), ("b", 0.20)):
+        for season, shift in (("2024-25", 0.0), ("2025-26", 0.002), ("all", 0.001)):
+            for metric in ("rps", "log_loss", "brier", "accuracy", "ece"):
+                rows.append((model, "v", season, metric, base + shift, 10))
+    table = metric_table(_metrics(rows))
+    assert table["model"].tolist() == ["b", "a"]
+    assert {"rps_2024-25", "rps_2025-26", "rps_all", "log_loss_all"} <= set(table.columns)
