@@ -70,7 +70,11 @@ class Connection:
         return [tuple(r) for r in self.execute(sql, params).fetchall()]
 
     def fetchone(self, sql: str, params: Sequence[Any] | None = None) -> tuple | None:
-        row = self.execute(sql, params).fetchone()
+        cursor = self.execute(sql, params)
+        row = cursor.fetchone()
+        # Drain the rest: DuckDB keeps an unfinished result open and then refuses the next
+        # statement that registers a DataFrame (ResourceInUseException).
+        cursor.fetchall()
         return tuple(row) if row is not None else None
 
     def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:

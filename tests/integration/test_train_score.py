@@ -55,6 +55,21 @@ def warehouse(duckdb_settings: Settings, tmp_path: Path) -> Settings:
     return duckdb_settings
 
 
+def _results_arrive(settings: Settings, tmp_path: Path) -> None:
+    """The same league a fortnight later: the fixtures have been played."""
+    later = write_synthetic_source(tmp_path / "later", n_seasons=4, upcoming_rounds=0)
+    summary = run_ingest(
+        settings.with_overrides(source=str(later.directory)),
+        seasons="2425",
+        files=None,
+        file_season=None,
+        include_fixtures=False,
+        console=QUIET,
+    )
+    assert summary.ok
+    build(settings, console=QUIET)
+
+
 def _config(variants: tuple[str, ...]) -> TrainConfig:
     return TrainConfig(
         eval_seasons=("2024-25",),
@@ -65,7 +80,7 @@ def _config(variants: tuple[str, ...]) -> TrainConfig:
     )
 
 
-def test_train_register_score_and_champion_rules(warehouse: Settings) -> None:
+def test_train_register_score_and_champion_rules(warehouse: Settings, tmp_path: Path) -> None:
     settings = warehouse
     with pytest.raises(ScoreError, match="plpred train"):
         run_score(settings, console=QUIET)
@@ -130,6 +145,21 @@ def test_train_register_score_and_champion_rules(warehouse: Settings) -> None:
     assert _count(settings, "select count(*) from ml.predictions") == 40
     tags = registry.get_alias(settings, registry.CHALLENGER).tags
     assert tags[registry.TAG_DECISION] == "kept_champion"
+
+    # 4. Results arrive: dbt scores each version's live predictions next to the market.
+    _results_arrive(settings, tmp_path)
+    performance = _fetch(
+        settings,
+        "select model_version, sum(n_matches), min(rps), max(rps), min(market_rps) "
+        "from marts.mart_prediction_performance group by model_version order by model_version",
+    )
+    assert [(row[0], int(row[1])) for row in performance] == [
+        (first.model_version, 20),
+        (second.model_version, 20),
+    ]
+    assert all(0 < row[2] <= row[3] < 1 and 0 < row[4] < 1 for row in performance)
+    # The played fixtures are now inside no model's training data: nothing new to score.
+    assert run_score(settings, console=QUIET).n_scored == 0
 
 
 def test_goals_model_scores_with_expected_goals(warehouse: Settings) -> None:
