@@ -51,6 +51,36 @@ def _fail(step: str, exc: Exception, hint: str = "") -> typer.Exit:
 
 
 @app.command()
+def run(
+    target: TargetOption = None,
+    source: SourceOption = None,
+    league: LeagueOption = None,
+    max_model_age_days: Annotated[
+        float,
+        typer.Option("--max-model-age-days", help="Retrain when the champion is older than this."),
+    ] = 7.0,
+    fixtures: Annotated[
+        bool, typer.Option("--fixtures/--no-fixtures", help="Also load fixtures.csv.")
+    ] = True,
+    report: Annotated[bool, typer.Option("--report/--no-report", help="Write the report.")] = True,
+) -> None:
+    """The main job: ingest, transform, train when due, score, bet, settle, marts, report."""
+    from ml.pipeline import PipelineError, run_pipeline
+
+    settings = _settings(target=target, source=source, league=league)
+    try:
+        run_pipeline(
+            settings,
+            max_model_age_days=max_model_age_days,
+            include_fixtures=fixtures,
+            report=report,
+            console=console,
+        )
+    except PipelineError as exc:
+        raise _fail(f"step {exc.step}", exc.__cause__ or exc, exc.hint) from exc
+
+
+@app.command()
 def ingest(
     target: TargetOption = None,
     source: SourceOption = None,
@@ -245,6 +275,69 @@ def backtest(
         )
     except (BettingError, ConfigError) as exc:
         raise _fail("backtest", exc) from exc
+
+
+@app.command()
+def report(
+    target: TargetOption = None,
+    league: LeagueOption = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write here instead of PLPRED_HOME/reports/report.html."
+        ),
+    ] = None,
+) -> None:
+    """Write the HTML report: model against market, calibration, bankrolls, table, fixtures."""
+    from ml.report import write_report
+    from ml.warehouse import WarehouseError
+
+    settings = _settings(target=target, league=league)
+    try:
+        write_report(settings, console, path=output)
+    except WarehouseError as exc:
+        raise _fail("report", exc) from exc
+
+
+@app.command("sql")
+def sql_query(
+    name: Annotated[
+        str | None, typer.Argument(help="Query name in sql/queries/ (see --list).")
+    ] = None,
+    assignments: Annotated[
+        list[str] | None, typer.Argument(help="Parameters as name=value, e.g. league=E1.")
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="A parameter as name=value; repeatable."),
+    ] = None,
+    list_: Annotated[bool, typer.Option("--list", "-l", help="List the named queries.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV to stdout instead.")] = False,
+    target: TargetOption = None,
+) -> None:
+    """Run a named query of sql/queries/ and print its rows (or list the queries)."""
+    from ml.queries import (
+        QueryError,
+        list_queries,
+        parse_assignments,
+        print_catalogue,
+        print_query_result,
+    )
+    from ml.warehouse import WarehouseError
+
+    out = Console(width=console.width)
+    try:
+        if list_ or name is None:
+            print_catalogue(list_queries(), out)
+            return
+        values = parse_assignments([*(assignments or []), *(param or [])])
+        print_query_result(_settings(target=target), name, values, out, as_csv=as_csv)
+    except QueryError as exc:
+        raise _fail("sql", exc) from exc
+    except WarehouseError as exc:
+        raise _fail("sql", exc, "Has the pipeline run (ingest, transform, train, ...)?") from exc
+    except Exception as exc:  # a driver error: missing table, Postgres or DuckDB refusing SQL
+        raise _fail(f"sql {name}", exc, "Run the steps that create its tables first.") from exc
 
 
 if __name__ == "__main__":  # pragma: no cover

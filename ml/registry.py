@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -90,6 +91,7 @@ class RegisteredVersion:
     label: str
     training_data_end: str | None
     tags: dict[str, str]
+    created_at: datetime | None = None
 
 
 def _client():
@@ -115,6 +117,11 @@ def get_alias(settings: Settings, alias: str = CHAMPION) -> RegisteredVersion | 
         label=mv.tags.get(TAG_LABEL, ""),
         training_data_end=mv.tags.get(TAG_TRAINING_END),
         tags=dict(mv.tags),
+        created_at=(
+            datetime.fromtimestamp(mv.creation_timestamp / 1000, UTC)
+            if mv.creation_timestamp
+            else None
+        ),
     )
 
 
