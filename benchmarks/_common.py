@@ -1,0 +1,73 @@
+"""Shared bits of the benchmark scripts: where the mirror is, a stopwatch, a result table."""
+
+from __future__ import annotations
+
+import io
+import os
+import resource
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from ml.config import PROJECT_ROOT, PostgresSettings
+
+MIRROR = Path(
+    os.environ.get("PLPRED_MIRROR", PROJECT_ROOT.parent / "shared" / "data" / "football-data")
+)
+QUIET = Console(file=io.StringIO(), width=150)
+OUT = Console(width=150)
+
+
+def require_mirror() -> Path:
+    if not (MIRROR / "E0").is_dir():
+        raise SystemExit(f"the football-data mirror is not at {MIRROR}; set PLPRED_MIRROR")
+    return MIRROR
+
+
+class Stopwatch:
+    def __init__(self, title: str) -> None:
+        self.rows: list[tuple[str, float]] = []
+        self.title = title
+
+    @contextmanager
+    def time(self, label: str) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        self.rows.append((label, time.perf_counter() - started))
+        OUT.print(f"  {label}: {self.rows[-1][1]:.1f} s")
+
+    def print(self, targets: dict[str, float] | None = None) -> None:
+        table = Table(title=self.title)
+        table.add_column("step")
+        table.add_column("seconds", justify="right")
+        table.add_column("target", justify="right")
+        for label, seconds in self.rows:
+            target = (targets or {}).get(label)
+            table.add_row(label, f"{seconds:.1f}", f"< {target:g} s" if target else "")
+        OUT.print(table)
+
+
+def peak_memory_mib() -> float:
+    """Peak resident memory of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@contextmanager
+def scratch_postgres_database() -> Iterator[str]:
+    """A Postgres database for one benchmark run, dropped afterwards."""
+    import psycopg2
+
+    admin = psycopg2.connect(PostgresSettings.from_env().dsn("postgres"), connect_timeout=5)
+    admin.autocommit = True
+    name = f"plpred_bench_{uuid.uuid4().hex[:10]}"
+    admin.cursor().execute(f'create database "{name}"')
+    try:
+        yield name
+    finally:
+        admin.cursor().execute(f'drop database if exists "{name}" with (force)')
+        admin.close()
