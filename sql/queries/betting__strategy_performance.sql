@@ -1,0 +1,59 @@
+-- How has each strategy done? Bets, hit rate, profit, yield, ROI, drawdown and closing line
+-- value per strategy, live and in the backtests of the latest training run.
+-- For: a bettor comparing strategies, and anyone asking whether the model makes money.
+--
+-- Parameters:
+--   :league text = E0    football-data league code of the backtests' training run
+--   :season text = all   a season label such as 2024-25, or all for the whole book
+--
+-- Read from marts.mart_betting_performance: run `plpred transform` after betting, settling or
+-- backtesting to refresh it. Against real bookmaker margins yield and ROI are usually
+-- negative; a positive average_clv (prices better than the closing line) is the better sign.
+with
+
+latest_run as (
+
+    select run_id
+    from ml.model_evaluations
+    where league = :league
+    group by run_id
+    order by max(evaluated_at) desc, run_id desc
+    limit 1
+
+),
+
+final as (
+
+    select
+        performance.mode,
+        performance.strategy,
+        performance.model,
+        performance.variant,
+        performance.season,
+        performance.bets,
+        performance.open_bets,
+        performance.hit_rate,
+        performance.staked,
+        performance.profit,
+        performance.yield,
+        performance.roi,
+        performance.bankroll_end,
+        performance.max_drawdown,
+        performance.max_drawdown_fraction,
+        performance.average_clv,
+        performance.book_id
+    from marts.mart_betting_performance as performance
+    where
+        performance.season = :season
+        and (
+            performance.mode = 'live'
+            or performance.source_run_id in (select run_id from latest_run)
+        )
+
+)
+
+select * from final
+order by
+    mode desc,
+    strategy,
+    profit desc
