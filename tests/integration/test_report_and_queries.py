@@ -1,0 +1,277 @@
+"""The report and the named queries on real DuckDB and Postgres warehouses after a pipeline run.
+
+A small synthetic league in football-data's format (three seasons of twenty clubs, the last
+two rounds still fixtures) goes through the real steps once per target: ingestion, dbt,
+a quick walk-forward training with a real MLflow registry, scoring, live bets before the
+fixtures, a backtest of the walk-forward forecasts, and dbt again for the betting marts. Then
+every query in sql/queries/ must run and the report must come out whole; an empty warehouse
+must give a report that says what to run.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import io
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from decimal import Decimal
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+from ml.betting.ledger import backtest, place_bets
+from ml.config import QUERIES_DIR, Settings, get_settings
+from ml.ingest import run_ingest
+from ml.queries import list_queries, run_query
+from ml.report import build_report, write_report
+from ml.score import run_score
+from ml.train import TrainConfig, run_train
+from ml.transform import run_dbt
+from ml.warehouse import connect
+from tests.football_data_files import write_synthetic_source
+
+pytestmark = [pytest.mark.slow]
+
+QUERY_NAMES = sorted(path.stem for path in QUERIES_DIR.glob("*.sql"))
+EVAL_SEASON = "2023-24"
+MODELS_ONLY = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
+# Queries that must return rows after the pipeline (the rest may legitimately be empty:
+# no live bet settled, no live prediction with a result yet).
+MUST_HAVE_ROWS = {
+    "betting__strategy_performance",
+    "evaluation__calibration_by_probability_bin",
+    "evaluation__model_against_market_by_season",
+    "evaluation__teams_the_model_misjudges_most",
+    "league__table_latest",
+    "models__champion_history",
+    "predictions__upcoming_with_market_and_edge",
+}
+
+
+def _quiet() -> Console:
+    return Console(file=io.StringIO(), width=200)
+
+
+def _postgres_admin():
+    import psycopg2
+
+    admin_settings = get_settings().postgres
+    try:
+        admin = psycopg2.connect(admin_settings.dsn("postgres"), connect_timeout=3)
+    except psycopg2.OperationalError as exc:
+        message = f"no PostgreSQL at {admin_settings.host}:{admin_settings.port}: {exc}"
+        if os.environ.get("PLPRED_REQUIRE_POSTGRES") == "1":
+            pytest.fail(message + " (PLPRED_REQUIRE_POSTGRES=1)")
+        pytest.skip(message)
+    admin.autocommit = True
+    return admin
+
+
+def _run_pipeline(settings: Settings, source: Path) -> None:
+    summary = run_ingest(
+        settings.with_overrides(source=str(source)),
+        seasons=None,
+        files=None,
+        file_season=None,
+        include_fixtures=True,
+        console=_quiet(),
+    )
+    assert summary.ok, summary.errors
+    run_dbt(settings, ["build", *MODELS_ONLY], console=_quiet())
+    config = TrainConfig(
+        eval_seasons=(EVAL_SEASON,), classifiers=("logistic",), goals_model=False, quick=True
+    )
+    run_train(settings, config=config, console=_quiet())
+    assert run_score(settings, console=_quiet()).n_scored > 0
+    with connect(settings) as conn:
+        first_kickoff = conn.scalar(
+            "select min(kickoff_at) from marts.fct_prematch_odds where not is_played"
+        )
+    place_bets(settings, as_of=pd.Timestamp(first_kickoff) - timedelta(hours=20), console=_quiet())
+    backtest(settings, console=_quiet())
+    run_dbt(settings, ["run", "--select", "marts.betting"], console=_quiet())
+
+
+@pytest.fixture(scope="module", params=["duckdb", "postgres"])
+def pipeline(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Settings]:
+    """A warehouse after ingest, transform, train, score, bet, backtest and the betting marts."""
+    home = tmp_path_factory.mktemp(f"report_{request.param}")
+    settings = dataclasses.replace(
+        get_settings(target=request.param, home=home),
+        duckdb_path_override=None,
+        mlflow_tracking_uri_override=None,
+    )
+    admin = None
+    if request.param == "postgres":
+        admin = _postgres_admin()
+        dbname = f"plpred_test_{uuid.uuid4().hex[:12]}"
+        settings = dataclasses.replace(
+            settings, postgres=dataclasses.replace(settings.postgres, dbname=dbname)
+        )
+    try:
+        source = write_synthetic_source(home / "source", n_seasons=3)
+        _run_pipeline(settings, source.directory)
+        yield settings
+    finally:
+        if admin is not None:
+            admin.cursor().execute(
+                f'drop database if exists "{settings.postgres.dbname}" with (force)'
+            )
+            admin.close()
+
+
+# --- the named queries ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", QUERY_NAMES)
+def test_every_named_query_runs(pipeline: Settings, name: str) -> None:
+    frame = run_query(pipeline, name)
+    assert len(frame.columns) > 0
+    if name in MUST_HAVE_ROWS:
+        assert not frame.empty, f"{name} returned no rows on {pipeline.target}"
+    # Postgres returns numeric (Decimal) for an uncast avg() or money column: the same query
+    # would then give floats on one target and decimals on the other.
+    decimals = [c for c in frame.columns if frame[c].map(lambda v: isinstance(v, Decimal)).any()]
+    assert decimals == [], f"{name}: cast {decimals} to double precision"
+
+
+def test_the_bets_query_follows_a_backtest_book(pipeline: Settings) -> None:
+    with connect(pipeline) as conn:
+        book, strategy, n_bets = conn.fetchall(
+            "select backtest_id, strategy, n_bets from betting.backtests "
+            "where n_bets > 0 order by n_bets desc, backtest_id limit 1"
+        )[0]
+        start, profit = conn.fetchall(
+            "select max(b.bankroll_start), sum(s.profit) from betting.bets as b "
+            "join betting.settlements as s on s.bet_id = b.bet_id where b.book_id = ?",
+            [book],
+        )[0]
+    frame = run_query(
+        pipeline,
+        "betting__strategy_bets_with_running_bankroll",
+        {"book": book, "strategy": strategy},
+    )
+    assert len(frame) == n_bets
+    assert frame["outcome"].notna().all()  # a backtest settles every bet
+    assert frame["running_bankroll"].iloc[-1] == pytest.approx(float(start) + float(profit))
+
+
+def test_evaluation_queries_agree_with_the_ledger(pipeline: Settings) -> None:
+    """The pivot of the latest run matches ml.model_evaluations, on both targets."""
+    frame = run_query(pipeline, "evaluation__model_against_market_by_season")
+    assert list(frame["season"]) == [EVAL_SEASON, "all"]
+    with connect(pipeline) as conn:
+        market = conn.scalar(
+            "select value from ml.model_evaluations where model = 'market_pre' "
+            "and season = ? and metric = 'rps'",
+            [EVAL_SEASON],
+        )
+    row = frame.iloc[0]
+    assert row["market_pre_rps"] == pytest.approx(market)
+    assert row["rps_vs_market_pre"] == pytest.approx(row["model_rps"] - market)
+    calibration = run_query(pipeline, "evaluation__calibration_by_probability_bin")
+    # every forecast lands in one bin per outcome: three outcomes, the same matches each
+    per_outcome = calibration.groupby("outcome")["matches"].sum()
+    assert per_outcome.nunique() == 1 and per_outcome.iloc[0] == int(row["n_matches"])
+
+
+def test_plpred_sql_prints_a_query_and_lists_them(
+    pipeline: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ml.cli import app
+
+    monkeypatch.setenv("PLPRED_HOME", str(pipeline.home))
+    monkeypatch.setenv("PGDATABASE", pipeline.postgres.dbname)
+    monkeypatch.delenv("PLPRED_DUCKDB_PATH", raising=False)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    runner = CliRunner()
+    listed = runner.invoke(app, ["sql", "--list"])
+    assert listed.exit_code == 0, listed.output
+    for query in list_queries():
+        assert query.name in listed.output
+    shown = runner.invoke(
+        app, ["sql", "league__table_latest", "league=E0", "--target", pipeline.target]
+    )
+    assert shown.exit_code == 0, shown.output
+    assert "points" in shown.output and "20 rows" in shown.output
+    as_csv = runner.invoke(
+        app,
+        ["sql", "models__champion_history", "--csv", "-p", "league=E0", "-t", pipeline.target],
+    )
+    assert as_csv.exit_code == 0, as_csv.output
+    assert as_csv.output.splitlines()[0].startswith("decided_at,candidate_version")
+    wrong = runner.invoke(app, ["sql", "league__table_latest", "division=E0"])
+    assert wrong.exit_code == 1
+    assert "has no parameter division" in wrong.output
+
+
+# --- the report -------------------------------------------------------------------------------
+
+
+class _TagBalance(HTMLParser):
+    """Checks that every opened element is closed in order (void elements excepted)."""
+
+    VOID = {"meta", "img", "br", "hr", "input", "link"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"</{tag}> closes {self.stack[-1:] or 'nothing'}")
+            return
+        self.stack.pop()
+
+
+def _check_html(page: str) -> None:
+    assert page.startswith("<!DOCTYPE html>")
+    checker = _TagBalance()
+    checker.feed(page)
+    checker.close()
+    assert checker.errors == [] and checker.stack == [], (checker.errors, checker.stack)
+
+
+def test_report_is_a_self_contained_page_with_every_section(pipeline: Settings) -> None:
+    path = write_report(pipeline, _quiet())
+    assert path == pipeline.reports_dir / "report.html"
+    page = path.read_text(encoding="utf-8")
+    _check_html(page)
+    images = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
+    assert len(images) >= 3  # model against market, calibration, backtest bankrolls
+    assert all(base64.b64decode(data).startswith(b"\x89PNG") for data in images)
+    assert not re.search(r'(src|href)="(https?:|file:|/)', page)  # nothing outside the file
+    assert "could not be built" not in page
+    _, sections = build_report(pipeline, console=_quiet())
+    assert [s.key for s in sections if not s.available] == []
+    for text in ("Model against market", "Calibration", "Backtest", "League table", "Live book"):
+        assert text in page
+    assert "lost money" in page or "made money" in page  # the betting verdict is spelled out
+
+
+def test_report_on_an_empty_warehouse_says_what_to_run(any_settings: Settings) -> None:
+    console = _quiet()
+    path = write_report(any_settings, console)
+    page = path.read_text(encoding="utf-8")
+    _check_html(page)
+    assert "data:image/png" not in page
+    assert "No training run for E0 yet" in page
+    assert "No bets yet" in page
+    assert "run <code>plpred ingest</code> and <code>plpred transform</code>" in page
+    assert "could not be built" not in page
+    assert "without data yet" in console.file.getvalue()
