@@ -124,12 +124,13 @@ class Connection:
     # --- transactions ----------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """All or nothing: commit when the block ends, roll back when it raises."""
+        """All or nothing: commit when the block ends, roll back when it raises.
+
+        Nested blocks join the outer transaction."""
         if self._in_transaction:
             yield self
             return
-        if self.target == "duckdb":
-            self.raw.execute("begin transaction")
+        self._begin()
         self._in_transaction = True
         try:
             yield self
@@ -140,10 +141,17 @@ class Connection:
             self.raw.commit()
         finally:
             self._in_transaction = False
+            self._end()
 
-    def commit(self) -> None:
+    def _begin(self) -> None:
+        if self.target == "duckdb":
+            self.raw.execute("begin transaction")
+        else:  # Postgres connections run in autocommit outside transaction blocks
+            self.raw.autocommit = False
+
+    def _end(self) -> None:
         if self.target == "postgres":
-            self.raw.commit()
+            self.raw.autocommit = True
 
     def close(self) -> None:
         self.raw.close()
@@ -207,33 +215,11 @@ def connect(settings: Settings) -> Iterator[Connection]:
                 f"cannot connect to PostgreSQL database {settings.postgres.dbname!r}: {exc}"
             ) from exc
         raw.autocommit = True
-        conn = _PostgresConnection(raw, "postgres")
+        conn = Connection(raw, "postgres")
     try:
         yield conn
     finally:
         conn.close()
-
-
-class _PostgresConnection(Connection):
-    """Postgres runs in autocommit; ``transaction()`` switches it off for the block."""
-
-    @contextmanager
-    def transaction(self) -> Iterator[Connection]:
-        if self._in_transaction:
-            yield self
-            return
-        self.raw.autocommit = False
-        self._in_transaction = True
-        try:
-            yield self
-        except BaseException:
-            self.raw.rollback()
-            raise
-        else:
-            self.raw.commit()
-        finally:
-            self._in_transaction = False
-            self.raw.autocommit = True
 
 
 def ddl_files(ddl_dir: Path = DDL_DIR) -> list[Path]:
