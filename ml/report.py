@@ -414,8 +414,8 @@ def _latest_run(conn: Connection, league: str) -> TrainingRun | None:
 
 
 NO_TRAINING = (
-    "No training run for {league} yet, so there is nothing to compare with the market. Run "
-    "<code>plpred train</code> (after <code>plpred ingest</code> and <code>plpred transform</code>)."
+    "No training run for {league} yet, so there is {what}. Run <code>plpred train</code> "
+    "(after <code>plpred ingest</code> and <code>plpred transform</code>)."
 )
 
 
@@ -424,7 +424,10 @@ def model_vs_market_section(conn: Connection, league: str, run: TrainingRun | No
 
     title = "Model against market"
     if run is None or run.label is None:
-        return Section("market", title, notice(NO_TRAINING.format(league=esc(league))), False)
+        what = "nothing to compare with the market"
+        return Section(
+            "market", title, notice(NO_TRAINING.format(league=esc(league), what=what)), False
+        )
     evaluations = _query(conn, "select_run_evaluations", [run.run_id])
     comparison = season_comparison(evaluations, run.label)
     if comparison.empty or comparison["model_rps"].isna().all():
@@ -560,7 +563,10 @@ def reliability_section(conn: Connection, league: str, run: TrainingRun | None) 
 
     title = "Calibration"
     if run is None or run.label is None:
-        return Section("calibration", title, notice(NO_TRAINING.format(league=esc(league))), False)
+        what = "no out-of-sample forecast to check"
+        return Section(
+            "calibration", title, notice(NO_TRAINING.format(league=esc(league), what=what)), False
+        )
     if _missing_tables(conn, "ml.walk_forward_predictions", "marts.fct_matches"):
         return Section(
             "calibration",
@@ -669,7 +675,8 @@ def upcoming_section(conn: Connection, league: str, model_name: str, now: dateti
     by_match = {m: part for m, part in bets.groupby("match_id")} if not bets.empty else {}
 
     def when(row: pd.Series) -> str:
-        text = esc(fmt_kickoff(row["kickoff_at"]))
+        day, _, time = fmt_kickoff(row["kickoff_at"]).partition(", ")
+        text = f'<span class="nowrap">{esc(day)}</span>' + (f"<br>{esc(time)}" if time else "")
         if pd.Timestamp(row["kickoff_at"]) < pd.Timestamp(now):
             text += '<br><span class="muted">kicked off, no result yet</span>'
         return text
@@ -681,7 +688,7 @@ def upcoming_section(conn: Connection, league: str, model_name: str, now: dateti
         name, value = found
         if value <= 0:
             return '<span class="muted">none</span>'
-        return f"{name} {_tone(f'+{value * 100:.1f} pts', value)}"
+        return f'<span class="nowrap">{name} {_tone(f"+{value * 100:.1f} pts", value)}</span>'
 
     def placed(row: pd.Series) -> str:
         part = by_match.get(row["match_id"])
@@ -1043,7 +1050,7 @@ header .meta { color:#c8d6e5; font-size:13px; }
 nav { margin-top:14px; display:flex; flex-wrap:wrap; gap:6px 16px; font-size:14px; }
 nav a { color:#fff; text-decoration:none; border-bottom:1px solid rgba(255,255,255,.4); }
 .wrap { max-width:1180px; margin:0 auto; padding:0 24px; }
-main { padding:22px 0 40px; }
+main.wrap { padding-top:22px; padding-bottom:30px; }
 section { background:#fff; border:1px solid var(--line); border-radius:10px; padding:22px 26px;
   margin:0 0 22px; }
 h2 { margin:0 0 10px; font-size:21px; }
@@ -1078,7 +1085,7 @@ tr.bottom td:first-child { box-shadow:inset 4px 0 0 var(--bad); }
 .h { background:var(--home); } .d { background:var(--draw); } .a { background:var(--away); }
 .legend { display:flex; gap:6px; font-size:12px; margin:6px 0; }
 .legend span { color:#fff; padding:1px 8px; border-radius:3px; }
-.bet { white-space:nowrap; }
+.bet, .nowrap { white-space:nowrap; }
 .chip { display:inline-block; background:#eef1f5; border-radius:10px; padding:0 8px; font-size:12px; }
 .form { display:inline-block; width:19px; height:19px; line-height:19px; text-align:center;
   border-radius:3px; color:#fff; font-size:11px; margin-right:2px; font-weight:600; }
