@@ -5,6 +5,7 @@ Train and score share this, so a model is always served the columns it was fitte
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 PRE_MATCH_ODDS = (
@@ -18,11 +19,23 @@ CLOSING_ODDS = (
     "yardstick_close_draw_odds",
     "yardstick_close_away_odds",
 )
+PINNACLE_PRE_MATCH_ODDS = (
+    "prematch_pinnacle_home_odds",
+    "prematch_pinnacle_draw_odds",
+    "prematch_pinnacle_away_odds",
+)
+# Pinnacle's pre-match book is sharper than the average; derived in type_frame.
+PINNACLE_FEATURES = (
+    "prematch_pinnacle_home_prob",
+    "prematch_pinnacle_draw_prob",
+    "prematch_pinnacle_away_prob",
+)
 MARKET_FEATURES = (
     "prematch_market_home_prob_power",
     "prematch_market_draw_prob_power",
     "prematch_market_away_prob_power",
     "prematch_market_overround",
+    *PINNACLE_FEATURES,
 )
 # home_*/away_* columns that are identifiers or dates, not features.
 NOT_FEATURES = frozenset(
@@ -55,6 +68,18 @@ def type_frame(frame: pd.DataFrame) -> pd.DataFrame:
                 out[column] = converted.astype(float)
     if "is_played" in out.columns:
         out["is_played"] = out["is_played"].astype(bool)
+    if set(PINNACLE_PRE_MATCH_ODDS) <= set(out.columns):
+        from ml.metrics import implied_probabilities
+
+        odds = out[list(PINNACLE_PRE_MATCH_ODDS)].to_numpy(dtype=float)
+        complete = ~(pd.isna(odds).any(axis=1) | (odds <= 1).any(axis=1))
+        probabilities = np.full(odds.shape, np.nan)
+        if complete.any():
+            probabilities[complete] = implied_probabilities(
+                odds[complete], "proportional"
+            ).probabilities
+        for index, column in enumerate(PINNACLE_FEATURES):
+            out[column] = probabilities[:, index]
     return out
 
 

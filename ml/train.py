@@ -162,7 +162,10 @@ def walk_forward(
                     [season],
                     sets,
                     classifiers=config.classifiers,
-                    market_odds={"pre_avg": PRE_MATCH_ODDS, "close_pinnacle": CLOSING_ODDS},
+                    market_odds={
+                        "pre_avg": PRE_MATCH_ODDS,
+                        "close_pinnacle_else_avg": CLOSING_ODDS,
+                    },
                     margin_method=MARGIN_METHOD,
                     goals_matches=goals if config.goals_model else None,
                     classifier_grids=config.classifier_grids(),

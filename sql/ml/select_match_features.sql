@@ -4,9 +4,23 @@
 -- never lists them as features, and score.py never reads them.
 select
     features.*,
-    matches.closing_pinnacle_home_odds as yardstick_close_home_odds,
-    matches.closing_pinnacle_draw_odds as yardstick_close_draw_odds,
-    matches.closing_pinnacle_away_odds as yardstick_close_away_odds
+    -- Pinnacle's closing prices, else the market average's closing prices (Pinnacle's stop
+    -- part-way through 2025-26), so the yardstick covers every match the models predict.
+    case
+        when matches.closing_pinnacle_home_odds is not null
+            then matches.closing_pinnacle_home_odds
+        else matches.closing_market_home_odds
+    end as yardstick_close_home_odds,
+    case
+        when matches.closing_pinnacle_home_odds is not null
+            then matches.closing_pinnacle_draw_odds
+        else matches.closing_market_draw_odds
+    end as yardstick_close_draw_odds,
+    case
+        when matches.closing_pinnacle_home_odds is not null
+            then matches.closing_pinnacle_away_odds
+        else matches.closing_market_away_odds
+    end as yardstick_close_away_odds
 from marts.mart_match_features as features
 left join marts.fct_matches as matches
     on features.match_id = matches.match_id
