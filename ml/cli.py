@@ -340,5 +340,26 @@ def sql_query(
         raise _fail(f"sql {name}", exc, "Run the steps that create its tables first.") from exc
 
 
+@app.command()
+def airflow(
+    target: TargetOption = None,
+    source: SourceOption = None,
+    league: LeagueOption = None,
+    port: Annotated[int, typer.Option("--port", help="Port of the UI on 127.0.0.1.")] = 8080,
+    login: Annotated[
+        bool,
+        typer.Option(
+            "--login/--no-login",
+            help="Keep Airflow's login (default) or make everyone admin, for this local UI only.",
+        ),
+    ] = True,
+) -> None:
+    """Start a local Airflow (scheduler, DAG processor, UI) running the project's DAGs."""
+    from ml.airflow_local import run
+
+    settings = _settings(target=target, source=source, league=league)
+    run(settings, port=port, login=login, console=console)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -1,0 +1,100 @@
+"""# plpred_ingest: football-data CSVs into the raw tables, daily
+
+Downloads (or reads, with a local `PLPRED_SOURCE`) every season of the configured league and
+`fixtures.csv`, and loads them into `raw.*` exactly like `plpred ingest`. Completed seasons come
+from the download cache without asking the server, so a daily run fetches the current season
+and the fixtures.
+
+- **Retries**: files that could not be fetched are retried by the task with exponential back-off
+  (the fetcher already retried each request); a file refused for its content fails the task at
+  once, since fetching it again gives the same file.
+- **A failed attempt leaves the warehouse as it was**: each file is one transaction, so a failed
+  file leaves no row (only its `raw.load_log` entry); files loaded before it stay, and loading
+  them again changes nothing.
+- **Asset**: a run that changed the raw tables updates `plpred_raw_tables`, which schedules
+  `plpred_transform`. A run where every file was unchanged is *skipped* and schedules nothing.
+
+Settings: `PLPRED_SOURCE`, `PLPRED_LEAGUE`, `PLPRED_TARGET` (or the Airflow connection named by
+`PLPRED_WAREHOUSE_CONN_ID`), as for the CLI.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from _defaults import DEFAULT_ARGS, RAW_TABLES, TAGS
+from airflow.sdk import (
+    CronTriggerTimetable,
+    ExceptionRetryPolicy,
+    Param,
+    RetryAction,
+    RetryRule,
+    dag,
+    task,
+)
+
+# Only downloads are worth retrying; refused content and warehouse errors fail at once.
+RETRY_DOWNLOADS_ONLY = ExceptionRetryPolicy(
+    rules=[
+        RetryRule(
+            exception="ml.orchestration.DownloadFailed",
+            action=RetryAction.RETRY,
+            reason="football-data could not be reached or sent an error: try again later",
+        )
+    ],
+    default=RetryAction.FAIL,
+)
+
+
+@dag(
+    dag_id="plpred_ingest",
+    # 07:00 UK time: football-data.co.uk updates results and fixtures overnight.
+    schedule=CronTriggerTimetable("0 7 * * *", timezone="Europe/London"),
+    start_date=pendulum.datetime(2026, 1, 1, tz="Europe/London"),
+    catchup=False,
+    # Ingestion writes the warehouse: DuckDB allows one writer, so one run and one task at a time.
+    max_active_runs=1,
+    max_active_tasks=1,
+    default_args=DEFAULT_ARGS,
+    dagrun_timeout=timedelta(hours=2),
+    params={
+        "seasons": Param(
+            "",
+            type="string",
+            description="Season codes or ranges (e.g. 2526 or 0001-2526); empty for all.",
+        )
+    },
+    tags=[*TAGS, "ingest"],
+    doc_md=__doc__,
+)
+def plpred_ingest() -> None:
+    @task(
+        multiple_outputs=False,
+        outlets=[RAW_TABLES],
+        retries=4,
+        retry_delay=timedelta(minutes=5),
+        retry_exponential_backoff=2.0,
+        max_retry_delay=timedelta(hours=1),
+        retry_policy=RETRY_DOWNLOADS_ONLY,
+        execution_timeout=timedelta(minutes=30),
+    )
+    def load_raw_tables(params: dict | None = None) -> dict:
+        """Fetch the league's season files and fixtures and land them in `raw.*`.
+
+        Fails (and retries, for downloads) when any file could not be loaded; skipped, so that
+        no asset event is sent, when every file was unchanged.
+        """
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from ml import orchestration
+
+        outcome = orchestration.ingest((params or {}).get("seasons") or None)
+        if not outcome["loaded"]:
+            raise AirflowSkipException(f"no raw table changed: {outcome}")
+        return outcome
+
+    load_raw_tables()
+
+
+plpred_ingest()
