@@ -145,7 +145,10 @@ def run_dbt(
         "debug",
     ]
     started = time.perf_counter()
-    with _environment(settings.dbt_env()):
+    with (
+        _environment(settings.dbt_env()),
+        console.status(f"dbt {command} on {settings.target} …"),
+    ):
         result = dbtRunner().invoke(full_args)
     summary = InvocationSummary(
         command=command, target=settings.target, seconds=time.perf_counter() - started
