@@ -123,6 +123,8 @@ def bankroll_figure(curves: pd.DataFrame, title: str, start: float | None = None
 
     ``curves`` has strategy, day and bankroll (at the end of each day it moved); ``start``
     draws the starting bankroll as a reference line, so losing and winning read at a glance."""
+    import matplotlib.dates as mdates
+
     figure, axis = plt.subplots(figsize=(12, 4.2))
     for number, (strategy, part) in enumerate(curves.groupby("strategy", sort=True)):
         part = part.sort_values("day")
@@ -131,15 +133,20 @@ def bankroll_figure(curves: pd.DataFrame, title: str, start: float | None = None
             part["bankroll"].astype(float),
             where="post",
             linewidth=1.8,
+            # a young book has few days: dots keep strategies that moved together apart
+            marker="o" if len(part) <= 40 else None,
+            markersize=5,
             color=STRATEGY_COLOURS[number % len(STRATEGY_COLOURS)],
             label=str(strategy),
         )
+    locator = mdates.AutoDateLocator(maxticks=10)
+    axis.xaxis.set_major_locator(locator)
+    axis.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     if start is not None:
         axis.axhline(start, color="grey", linestyle="--", linewidth=1, label="starting bankroll")
     axis.set_title(title, fontsize=11)
     axis.set_ylabel("bankroll")
     axis.grid(alpha=0.3)
     axis.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=9, frameon=False)
-    figure.autofmt_xdate()
     figure.tight_layout()
     return figure

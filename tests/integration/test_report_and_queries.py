@@ -86,8 +86,13 @@ def _run_pipeline(settings: Settings, source: Path) -> None:
     )
     assert summary.ok, summary.errors
     run_dbt(settings, ["build", *MODELS_ONLY], console=_quiet())
+    # One season, one classifier, one variant: the report needs a model, not a model search.
     config = TrainConfig(
-        eval_seasons=(EVAL_SEASON,), classifiers=("logistic",), goals_model=False, quick=True
+        eval_seasons=(EVAL_SEASON,),
+        classifiers=("logistic",),
+        variants=("football",),
+        goals_model=False,
+        quick=True,
     )
     run_train(settings, config=config, console=_quiet())
     assert run_score(settings, console=_quiet()).n_scored > 0
