@@ -89,7 +89,7 @@ def model_market_figure(comparison: pd.DataFrame, model_label: str):
     names = {
         "model": f"model ({model_label})",
         "market_pre": "market, pre-match",
-        "market_close": "market, closing (Pinnacle)",
+        "market_close": "market, closing",
     }
     seasons = comparison["season"].astype(str).tolist()
     figure, axes = plt.subplots(1, 3, figsize=(13, 3.8))

@@ -253,8 +253,8 @@ def market_verdict(comparison: pd.DataFrame, label: str) -> str:
     who = esc(label)
     if model < market:
         text = (
-            f"Over {len(seasons)} seasons the model ({who}) edged the pre-match market: RPS "
-            f"{model:.4f} against {market:.4f}, better in {better} of {len(seasons)} seasons. "
+            f"Over {_seasons(len(seasons))} the model ({who}) edged the pre-match market: RPS "
+            f"{model:.4f} against {market:.4f}, better in {better} of {_seasons(len(seasons))}. "
             "A lead this small is within a season's noise; the closing line is the harder test."
         )
         closing = row.get("market_close_rps")
@@ -262,11 +262,19 @@ def market_verdict(comparison: pd.DataFrame, label: str) -> str:
             text += f" The closing prices (RPS {float(closing):.4f}) were still better."
         return text
     return (
-        f"The market was better: over {len(seasons)} seasons its pre-match prices scored an RPS "
-        f"of {market:.4f} against the model's {model:.4f} ({who}), and the model beat it in "
-        f"{better} of {len(seasons)} seasons. That is the usual result: bookmakers' prices "
+        f"The market was better: over {_seasons(len(seasons))} its pre-match prices scored an "
+        f"RPS of {market:.4f} against the model's {model:.4f} ({who}), and the model beat it "
+        f"in {better} of {_seasons(len(seasons))}. That is the usual result: bookmakers' prices "
         "already hold most of what public data can tell."
     )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+def _seasons(n: int) -> str:
+    return _count(n, "season")
 
 
 def choose_backtest(
@@ -323,7 +331,7 @@ def betting_verdict(performance: pd.DataFrame, margin: float | None) -> str:
     else:
         winners = settled[settled["profit"] >= 0]
         names = ", ".join(
-            f"{esc(r.strategy)} ({fmt_pct(r.yield_, signed=True)} on {int(r.bets):,} bets)"
+            f"{esc(r.strategy)} ({fmt_pct(r.yield_, signed=True)} on {_count(int(r.bets), 'bet')})"
             for r in winners.rename(columns={"yield": "yield_"}).itertuples()
         )
         text = (
@@ -445,14 +453,15 @@ def model_vs_market_section(conn: Connection, league: str, run: TrainingRun | No
             f"Each season below was predicted by models fitted only on the matches before it "
             f"(a walk-forward evaluation, run {code(run.run_id[:8])} of "
             f"{esc(fmt_date(run.evaluated_at))}), then scored on the same matches as the "
-            "market's pre-match prices (margin removed) and Pinnacle's closing prices. The "
+            "market's pre-match prices and its closing prices (Pinnacle's where published, "
+            "else the market average's), margins removed. The "
             "model shown is the one the run selected, by RPS over the whole window. The ranked "
             "probability score (RPS) and log loss reward probabilities close to what happened; "
             "lower is better."
         ),
         paragraph(market_verdict(comparison, run.label), "verdict"),
     ]
-    if len(per_season) >= 1:
+    if len(per_season) >= 2:  # one season is a point, not a trend: the table says it
         body.append(
             image(
                 figure_data_uri(model_market_figure(per_season, run.label)),
@@ -464,7 +473,12 @@ def model_vs_market_section(conn: Connection, league: str, run: TrainingRun | No
         col("n_matches", "matches", lambda v: "–" if _missing(v) else f"{int(v):,}"),
         col("model_rps", "model RPS", fmt_number),
         col("market_pre_rps", "market RPS", fmt_number, title="pre-match market average"),
-        col("market_close_rps", "closing RPS", fmt_number, title="Pinnacle closing prices"),
+        col(
+            "market_close_rps",
+            "closing RPS",
+            fmt_number,
+            title="closing prices: Pinnacle's, else the market average's",
+        ),
         Column(
             "model − market",
             lambda r: _tone(fmt_signed(r["rps_vs_market"]), r["rps_vs_market"], lower_is_good=True),
@@ -839,7 +853,13 @@ def betting_section(conn: Connection, league: str, run: TrainingRun | None) -> S
             in_scope = margins[margins["season"].isin(seasons)]
             if not in_scope.empty:
                 margin = float(np.average(in_scope["margin"], weights=in_scope["n_matches"]))
-        span = f"{seasons[0]} to {seasons[-1]}" if seasons else "the evaluated seasons"
+        span = (
+            "the evaluated seasons"
+            if not seasons
+            else seasons[0]
+            if len(seasons) == 1
+            else f"{seasons[0]} to {seasons[-1]}"
+        )
         body.append(
             f"<h3>Backtest: {esc(model)}/{esc(variant)}, {esc(span)}</h3>"
             + paragraph(

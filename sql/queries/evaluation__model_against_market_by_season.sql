@@ -5,8 +5,9 @@
 --   :league text = E0    football-data league code
 --
 -- The model is the one the latest run of ml.model_evaluations selected (the best walk-forward
--- RPS among the candidates); market_pre is the pre-match market average and market_close
--- Pinnacle's closing price, both with the margin removed. Every row compares the same matches.
+-- RPS among the candidates); market_pre is the pre-match market average and market_close the
+-- closing price (Pinnacle's where published, else the market average's), both with the margin
+-- removed. Every row compares the same matches.
 -- Lower RPS and log loss are better; rps_vs_market_pre below 0 means the model was better.
 with
 

@@ -139,6 +139,8 @@ def test_betting_verdicts_call_losses_the_usual_result_and_small_profits_luck() 
     assert text.startswith("1 of 2 strategies lost money")
     assert "seed (+11.0% on 20 bets) did not" in text
     assert "cannot tell skill from luck" in text
+    one = _performance([("flat", 1500, -600.0, -0.01), ("seed", 1, 1.0, 0.0)])
+    assert "seed (+10.0% on 1 bet) did not" in betting_verdict(one, None)
     winners = _performance([("seed", 2000, 50.0, 0.02)])
     assert "with suspicion" in betting_verdict(winners, None)
     unsettled = _performance([("seed", 0, 0.0, np.nan)])
