@@ -258,7 +258,8 @@ def test_report_is_a_self_contained_page_with_every_section(pipeline: Settings) 
     page = path.read_text(encoding="utf-8")
     _check_html(page)
     images = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
-    assert len(images) >= 3  # model against market, calibration, backtest bankrolls
+    # calibration and backtest bankrolls; the per-season chart needs two evaluated seasons
+    assert len(images) >= 2
     assert all(base64.b64decode(data).startswith(b"\x89PNG") for data in images)
     assert not re.search(r'(src|href)="(https?:|file:|/)', page)  # nothing outside the file
     assert "could not be built" not in page
