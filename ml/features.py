@@ -37,9 +37,17 @@ MARKET_FEATURES = (
     "prematch_market_overround",
     *PINNACLE_FEATURES,
 )
-# home_*/away_* columns that are identifiers or dates, not features.
+# home_*/away_* columns that are identifiers or dates, not features. The career counts
+# (matches played since the data begins) are excluded too: they measure how far back the
+# warehouse goes, not the team, and a linear model extrapolates them badly into new seasons.
 NOT_FEATURES = frozenset(
     {
+        "home_matches_played",
+        "away_matches_played",
+        "home_home_games_played",
+        "home_away_games_played",
+        "away_home_games_played",
+        "away_away_games_played",
         "home_team",
         "away_team",
         "home_team_id",

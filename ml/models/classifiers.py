@@ -99,7 +99,10 @@ def build_estimator(
     if kind == "logistic":
         estimator: BaseEstimator = Pipeline(
             [
-                ("impute", SimpleImputer(strategy="median")),
+                # keep_empty_features: a feature the data never has (no Pinnacle prices in a
+                # league or era) becomes a constant column instead of vanishing, so the
+                # coefficients still line up with the feature names.
+                ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
                 ("scale", StandardScaler()),
                 ("model", LogisticRegression(max_iter=2000, **params)),
             ]
