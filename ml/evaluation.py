@@ -8,6 +8,11 @@ it would be run live. Every model is then scored on the same matches (those all 
 predicted), season by season and over all seasons, so the comparison with the market is
 like for like.
 
+With ``blend=True`` the Dixon-Coles walk-forward starts several seasons before each
+evaluation season, so that its weekly forecasts of the training window are out of sample
+too; a stacked blend of the market and those forecasts (:mod:`ml.models.blend`) is fitted
+on the window and predicts the season from the same walk-forward's in-season forecasts.
+
 Pure: DataFrames in, DataFrames out. The warehouse, MLflow and the CLI live elsewhere.
 """
 
@@ -21,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ml.metrics import METRIC_NAMES, MarginMethod, evaluate
+from ml.models.blend import BlendSpec, assert_out_of_sample, blend_inputs, fit_blend
 from ml.models.classifiers import Calibration, ClassifierKind, Scoring, fit_classifier
 from ml.models.dixon_coles import walk_forward_goals
 from ml.models.leakage import LeakageError, assert_no_leakage
@@ -31,6 +37,7 @@ __all__ = [
     "METRIC_COLUMNS",
     "PREDICTION_COLUMNS",
     "WalkForwardResult",
+    "goals_walk_forward",
     "score_predictions",
     "training_rows",
     "walk_forward_evaluate",
@@ -166,6 +173,111 @@ def score_predictions(
     return pd.DataFrame(rows, columns=METRIC_COLUMNS)
 
 
+def goals_walk_forward(
+    features: pd.DataFrame,
+    goals_matches: pd.DataFrame,
+    eval_seasons: Sequence[str],
+    *,
+    window_seasons: int = 0,
+    goals_options: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """One goals walk-forward covering ``eval_seasons`` and the ``window_seasons`` before them.
+
+    For callers that evaluate season by season (``goals_forecasts`` of
+    :func:`walk_forward_evaluate`): every forecast is still made weekly from earlier
+    matches only, but the refits are done once. The weekly grid is anchored on the first
+    evaluated season's opening day.
+    """
+    frame = features.assign(kickoff_date=pd.to_datetime(features["kickoff_date"]))
+    first_kickoff = frame.groupby("season")["kickoff_date"].min().sort_values()
+    seasons = sorted(eval_seasons, key=lambda s: first_kickoff[s])
+    options = dict(goals_options or {})
+    start = first_kickoff[seasons[0]]
+    last = frame.loc[frame["season"] == seasons[-1], "kickoff_date"].max()
+    return walk_forward_goals(
+        goals_matches,
+        eval_start=_aligned_start(
+            start,
+            _blend_window_start(frame, seasons[0], window_seasons),
+            int(options.get("refit_every_days", 7)),
+        ),
+        eval_end=last + pd.Timedelta(days=1),
+        **options,
+    )
+
+
+def _blend_window_start(frame: pd.DataFrame, season: str, window_seasons: int) -> pd.Timestamp:
+    """First kickoff of the ``window_seasons`` seasons before ``season`` (its own start if 0)."""
+    first_kickoff = frame.groupby("season")["kickoff_date"].min().sort_values()
+    position = first_kickoff.index.get_loc(season)
+    return first_kickoff.iloc[max(0, position - window_seasons)]
+
+
+def _aligned_start(start: pd.Timestamp, earliest: pd.Timestamp, every_days: int) -> pd.Timestamp:
+    """The latest day on or before ``earliest`` a whole number of refit periods before ``start``.
+
+    Starting the goals walk-forward there puts the evaluated season's refits on the same
+    days as a walk-forward started at the season itself, so extending it for the blend
+    leaves the Dixon-Coles forecasts of the season as they were.
+    """
+    periods = -(-(start - earliest).days // every_days)
+    return start - pd.Timedelta(days=periods * every_days)
+
+
+def _blend_season(
+    learn: pd.DataFrame,
+    block: pd.DataFrame,
+    goals_all: pd.DataFrame,
+    spec: BlendSpec,
+    season: str,
+    start: pd.Timestamp,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Fit the blend on the window ``learn`` and predict ``block``; guards against leakage.
+
+    ``goals_all`` holds the goals walk-forward's forecasts, window and season alike; only
+    those of matches in ``learn`` reach the blender, and each must be out of sample and
+    from before the season.
+    """
+    forecast_columns = ["match_id", "kickoff_date", "refit_date", "p_home", "p_draw", "p_away"]
+    known = learn.merge(
+        goals_all[forecast_columns], on="match_id", how="inner", suffixes=("", "_goals")
+    )
+    context = f"blend for season {season}"
+    assert_out_of_sample(
+        known[["kickoff_date_goals", "refit_date"]].rename(
+            columns={"kickoff_date_goals": "kickoff_date"}
+        ),
+        start,
+        context,
+    )
+    assert_no_leakage(known["kickoff_date"], block["kickoff_date"], context)
+    if (known["season"] == season).any():
+        raise LeakageError(f"{context} would learn from matches of {season}")
+    if known.empty:
+        raise ValueError(f"no goals forecasts before {season} for the blend to learn from")
+    inputs = blend_inputs(known, known[["p_home", "p_draw", "p_away"]], spec)
+    fitted = fit_blend(
+        inputs,
+        known["label"],
+        known["season"],
+        known["kickoff_date"],
+        sources=spec.sources,
+        l2_grid=spec.l2_grid,
+        n_folds=spec.n_folds,
+    )
+    in_season = block[["match_id"]].merge(
+        goals_all[["match_id", "p_home", "p_draw", "p_away"]], on="match_id", how="left"
+    )
+    target = blend_inputs(
+        block.reset_index(drop=True), in_season[["p_home", "p_draw", "p_away"]], spec
+    )
+    chosen = fitted.summary() | {
+        "window_from": str(known["season"].iloc[0]) if len(known) else "",
+        "cv_seasons": ",".join(map(str, fitted.cv_results["season"].unique())),
+    }
+    return fitted.predict_proba(target), chosen
+
+
 def walk_forward_evaluate(
     features: pd.DataFrame,
     eval_seasons: Sequence[str],
@@ -183,6 +295,9 @@ def walk_forward_evaluate(
     classifier_grids: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
     common_matches: bool = True,
     random_state: int = 0,
+    blend: bool = False,
+    blend_spec: BlendSpec | None = None,
+    goals_forecasts: pd.DataFrame | None = None,
 ) -> WalkForwardResult:
     """Walk forward over ``eval_seasons``, predicting each with every model, and score them.
 
@@ -195,10 +310,15 @@ def walk_forward_evaluate(
     goals model, with ``goals_options`` passed to :func:`walk_forward_goals`.
     ``classifier_grids`` maps a classifier kind to its candidate hyper-parameters when the
     defaults are not wanted; ``scoring``, ``n_splits`` and ``calibrations`` go to
-    :func:`~ml.models.classifiers.fit_classifier`.
+    :func:`~ml.models.classifiers.fit_classifier`. ``blend`` adds model 'blend' (needs
+    ``goals_matches``), configured by ``blend_spec`` (default: :class:`BlendSpec` on the
+    odds_home/draw/away columns). ``goals_forecasts``, the output of
+    :func:`goals_walk_forward` (or :func:`walk_forward_goals`) over the evaluated seasons
+    and their blend windows, replaces the goals walk-forward this function would run: a
+    caller evaluating season by season computes it once instead of once per season.
 
     Raises :class:`LeakageError` if a training set ever reaches into the season it
-    predicts.
+    predicts, or the blender would learn from a goals forecast that is not out of sample.
     """
     missing = [column for column in FEATURE_FRAME_COLUMNS if column not in features.columns]
     if missing:
@@ -212,6 +332,10 @@ def walk_forward_evaluate(
     if unknown:
         raise ValueError(f"no matches for evaluation season(s) {unknown}")
     feature_sets = _feature_sets(feature_columns)
+    use_goals = goals_matches is not None or goals_forecasts is not None
+    if blend and not use_goals:
+        raise ValueError("the blend needs the goals model: pass goals_matches")
+    spec = blend_spec or BlendSpec()
     if market_odds is None:
         market_odds = (
             {"odds": DEFAULT_ODDS_COLUMNS}
@@ -277,15 +401,24 @@ def walk_forward_evaluate(
                 importance.insert(0, "variant", variant)
                 importance.insert(0, "model", kind)
                 importances.append(importance)
-        if goals_matches is not None:
+        if use_goals:
             options = dict(goals_options or {})
-            goals = walk_forward_goals(
-                goals_matches,
-                eval_start=start,
-                eval_end=block["kickoff_date"].max() + pd.Timedelta(days=1),
-                **options,
-            )
-            goals = goals[goals["match_id"].isin(block["match_id"])]
+            window_start = _blend_window_start(frame, season, spec.window_seasons if blend else 0)
+            end = block["kickoff_date"].max() + pd.Timedelta(days=1)
+            if goals_forecasts is None:
+                goals_all = walk_forward_goals(
+                    goals_matches,
+                    eval_start=_aligned_start(
+                        start, window_start, int(options.get("refit_every_days", 7))
+                    ),
+                    eval_end=end,
+                    **options,
+                )
+            else:
+                kickoff = pd.to_datetime(goals_forecasts["kickoff_date"])
+                goals_all = goals_forecasts[(kickoff >= window_start) & (kickoff < end)]
+            assert_out_of_sample(goals_all, end, f"goals forecasts for season {season}")
+            goals = goals_all[goals_all["match_id"].isin(block["match_id"])]
             aligned = block[["match_id", "season"]].merge(
                 goals[["match_id", "p_home", "p_draw", "p_away"]], on="match_id", how="inner"
             )
@@ -307,6 +440,11 @@ def walk_forward_evaluate(
                 }
                 | {key: value for key, value in options.items() if key != "xi"},
             )
+            if blend:
+                learn = train[train["kickoff_date"] >= window_start]
+                proba, chosen = _blend_season(learn, block, goals_all, spec, season, start)
+                predictions.append(_prediction_frame("blend", spec.variant, block, proba))
+                selections += _selection_rows("blend", spec.variant, season, chosen)
 
     all_predictions = (
         pd.concat(predictions, ignore_index=True)[PREDICTION_COLUMNS]

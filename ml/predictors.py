@@ -10,9 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from ml.models.blend import BlendFit, BlendSpec
+    from ml.models.dixon_coles import DixonColes
 
 OUTPUT_COLUMNS = ("p_home", "p_draw", "p_away")
 GOALS_COLUMNS = ("home_xg", "away_xg", "p_over_2_5")
@@ -52,6 +57,40 @@ class GoalsPredictor:
         frame["kickoff_date"] = pd.to_datetime(frame["kickoff_date"])
         out = self.model.predict(frame)
         return out[[*OUTPUT_COLUMNS, *GOALS_COLUMNS]].set_index(features.index)
+
+
+@dataclass
+class BlendPredictor:
+    """The stacked blend served live: a Dixon-Coles fit on every played match and the blender.
+
+    Reads the fixture's identity for the goals model and the pre-match odds columns of
+    ``mart_match_features`` for the market (and Pinnacle), exactly as the walk-forward
+    did; expected goals and over 2.5 come from the goals model, which is the only part
+    that knows about goals. A fixture without market odds gets NaN probabilities, which
+    ``plpred score`` leaves for a later run.
+    """
+
+    goals_model: DixonColes
+    blender: BlendFit
+    spec: BlendSpec
+
+    @property
+    def input_columns(self) -> list[str]:
+        return ["league", "kickoff_date", "home_team", "away_team", *self.spec.odds_columns]
+
+    def predict(self, features: pd.DataFrame) -> pd.DataFrame:
+        from ml.models.blend import blend_inputs
+
+        frame = features.copy()
+        frame["kickoff_date"] = pd.to_datetime(frame["kickoff_date"])
+        for column in self.spec.odds_columns:
+            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+        goals = self.goals_model.predict(frame)
+        inputs = blend_inputs(frame, goals[list(OUTPUT_COLUMNS)].to_numpy(), self.spec)
+        out = _frame(self.blender.predict_proba(inputs), features.index)
+        for column in GOALS_COLUMNS:
+            out[column] = goals[column].to_numpy()
+        return out
 
 
 def pyfunc_model(predictor: object):

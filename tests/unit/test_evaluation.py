@@ -127,7 +127,12 @@ def test_shuffling_the_evaluated_labels_changes_no_prediction(league) -> None:
     rng = np.random.default_rng(0)
     shuffled.loc[in_season, "label"] = rng.permutation(shuffled.loc[in_season, "label"].to_numpy())
     assert (shuffled["label"] != features["label"]).any()
-    kwargs = {"classifier_grids": GRIDS, "goals_matches": league.matches, "goals_options": GOALS}
+    kwargs = {
+        "classifier_grids": GRIDS,
+        "goals_matches": league.matches,
+        "goals_options": GOALS,
+        "blend": True,
+    }
     before = walk_forward_evaluate(features, [season], FEATURE_COLUMNS, **kwargs).predictions
     after = walk_forward_evaluate(shuffled, [season], FEATURE_COLUMNS, **kwargs).predictions
     key = ["model", "variant", "match_id"]
