@@ -25,8 +25,22 @@ from rich.table import Table
 
 from ml import registry
 from ml.config import Settings
-from ml.evaluation import ALL_SEASONS, WalkForwardResult, score_predictions, walk_forward_evaluate
-from ml.features import CLOSING_ODDS, PRE_MATCH_ODDS, feature_sets, type_frame
+from ml.evaluation import (
+    ALL_SEASONS,
+    WalkForwardResult,
+    goals_walk_forward,
+    score_predictions,
+    walk_forward_evaluate,
+)
+from ml.features import (
+    CLOSING_ODDS,
+    PINNACLE_PRE_MATCH_ODDS,
+    PRE_MATCH_ODDS,
+    feature_sets,
+    type_frame,
+)
+from ml.models.blend import BlendFit, BlendSpec
+from ml.models.dixon_coles import DixonColes
 from ml.warehouse import apply_ddl, connect, read_sql
 
 # The second tier whose history teaches the goals model about promoted clubs.
@@ -43,6 +57,13 @@ SECOND_TIER = {
 # Yardsticks, not candidates: a champion that is the market itself could never find value.
 BASELINES = ("base_rates", "market_pre", "market_close")
 MARGIN_METHOD = "proportional"
+# The blend pools the average pre-match prices (what a bettor sees), Pinnacle's where it
+# priced the match, and the goals model's weekly walk-forward.
+BLEND_SPEC = BlendSpec(
+    market_odds=PRE_MATCH_ODDS,
+    pinnacle_odds=PINNACLE_PRE_MATCH_ODDS,
+    margin_method=MARGIN_METHOD,
+)
 
 
 class TrainError(RuntimeError):
@@ -51,13 +72,18 @@ class TrainError(RuntimeError):
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """What a training run does. ``quick`` uses small grids (tests, smoke runs)."""
+    """What a training run does. ``quick`` uses small grids (tests, smoke runs).
+
+    ``blend`` adds the stacked blend of market and goals model; it needs ``goals_model``
+    and is skipped without it.
+    """
 
     eval_seasons: tuple[str, ...] | None = None
     n_eval_seasons: int = 6
     classifiers: tuple[str, ...] = ("logistic", "hgb")
     variants: tuple[str, ...] = ("football", "with_market")
     goals_model: bool = True
+    blend: bool = True
     second_tier: bool = False
     quick: bool = False
     random_state: int = 0
@@ -140,10 +166,25 @@ def walk_forward(
     config: TrainConfig,
     console: Console,
 ) -> WalkForwardResult:
-    """One walk-forward block per season, with a progress bar; metrics over all blocks."""
+    """One walk-forward block per season, with a progress bar; metrics over all blocks.
+
+    The goals model's weekly walk-forward is run once over the seasons (and the blend's
+    training window before them) rather than once per season.
+    """
     sets = {
         name: columns for name, columns in feature_sets(features).items() if name in config.variants
     }
+    blend = config.blend and config.goals_model
+    forecasts = (
+        goals_walk_forward(
+            features,
+            goals,
+            eval_seasons,
+            window_seasons=BLEND_SPEC.window_seasons if blend else 0,
+        )
+        if config.goals_model
+        else None
+    )
     parts: list[WalkForwardResult] = []
     with Progress(
         TextColumn("[bold]walk-forward[/bold] {task.description}"),
@@ -167,9 +208,11 @@ def walk_forward(
                         "close_pinnacle_else_avg": CLOSING_ODDS,
                     },
                     margin_method=MARGIN_METHOD,
-                    goals_matches=goals if config.goals_model else None,
+                    goals_forecasts=forecasts,
                     classifier_grids=config.classifier_grids(),
                     random_state=config.random_state,
+                    blend=blend,
+                    blend_spec=BLEND_SPEC,
                 )
             )
             progress.advance(task)
@@ -214,17 +257,14 @@ def fit_final(
     config: TrainConfig,
 ):
     """Refit the chosen model on every played match; returns a predictor."""
-    from ml.predictors import ClassifierPredictor, GoalsPredictor
+    from ml.predictors import BlendPredictor, ClassifierPredictor, GoalsPredictor
 
     if model == "dixon_coles":
-        from ml.models.dixon_coles import DEFAULT_WINDOW_DAYS, DixonColes
-
-        played = goals.dropna(subset=["home_goals", "away_goals"])
-        reference = played["kickoff_date"].max() + pd.Timedelta(days=1)
-        window = played[
-            played["kickoff_date"] >= reference - pd.Timedelta(days=DEFAULT_WINDOW_DAYS)
-        ]
-        return GoalsPredictor(DixonColes().fit(window, reference_date=reference))
+        return GoalsPredictor(_final_goals_model(goals))
+    if model == "blend":
+        return BlendPredictor(
+            _final_goals_model(goals), fit_final_blend(features, goals), BLEND_SPEC
+        )
     from ml.models.classifiers import fit_classifier
 
     columns = feature_sets(features)[variant]
@@ -238,6 +278,52 @@ def fit_final(
         random_state=config.random_state,
     )
     return ClassifierPredictor(fitted, columns)
+
+
+def _final_goals_model(goals: pd.DataFrame) -> DixonColes:
+    """Dixon-Coles on the played matches of its usual window, as of the day after the last."""
+    from ml.models.dixon_coles import DEFAULT_WINDOW_DAYS
+
+    played = goals.dropna(subset=["home_goals", "away_goals"])
+    reference = played["kickoff_date"].max() + pd.Timedelta(days=1)
+    window = played[played["kickoff_date"] >= reference - pd.Timedelta(days=DEFAULT_WINDOW_DAYS)]
+    return DixonColes().fit(window, reference_date=reference)
+
+
+def fit_final_blend(
+    features: pd.DataFrame, goals: pd.DataFrame, spec: BlendSpec = BLEND_SPEC
+) -> BlendFit:
+    """The blender for live use, fitted on the last ``spec.window_seasons`` played seasons.
+
+    Its goals inputs are a weekly walk-forward over those seasons, so the blender learns
+    how far to trust forecasts made the way live ones will be made, never in-sample fits.
+    """
+    from ml.models.blend import assert_out_of_sample, blend_inputs, fit_blend
+    from ml.models.dixon_coles import walk_forward_goals
+
+    first_kickoff = features.groupby("season")["kickoff_date"].min().sort_values()
+    start = first_kickoff.iloc[-min(spec.window_seasons, len(first_kickoff))]
+    learn = features[features["kickoff_date"] >= start]
+    forecasts = walk_forward_goals(goals, eval_start=start)
+    known = learn.merge(
+        forecasts[["match_id", "refit_date", "p_home", "p_draw", "p_away"]],
+        on="match_id",
+        how="inner",
+    )
+    assert_out_of_sample(
+        known[["kickoff_date", "refit_date"]],
+        known["kickoff_date"].max() + pd.Timedelta(days=1),
+        "final blend",
+    )
+    return fit_blend(
+        blend_inputs(known, known[["p_home", "p_draw", "p_away"]], spec),
+        known["label"],
+        known["season"],
+        known["kickoff_date"],
+        sources=spec.sources,
+        l2_grid=spec.l2_grid,
+        n_folds=spec.n_folds,
+    )
 
 
 def _metric_key(*parts: str) -> str:
@@ -358,7 +444,7 @@ def run_train(
     training_end = max(
         features["kickoff_date"].max(),
         goals.dropna(subset=["home_goals"])["kickoff_date"].max()
-        if selected[0] == "dixon_coles"
+        if selected[0] in ("dixon_coles", "blend")
         else features["kickoff_date"].max(),
     )
     training_data_end = training_end.date().isoformat()
@@ -375,6 +461,7 @@ def run_train(
                 "eval_seasons": ",".join(eval_seasons),
                 "classifiers": ",".join(config.classifiers),
                 "goals_model": config.goals_model,
+                "blend": config.blend and config.goals_model,
                 "quick": config.quick,
                 "margin_method": MARGIN_METHOD,
                 "selected_model": f"{selected[0]}/{selected[1]}",

@@ -267,7 +267,9 @@ class BlendFit:
 
     def summary(self) -> dict[str, object]:
         """What the fit chose, for the run log."""
-        weights = {f"w_{source}": round(value, 4) for source, value in self.model.weights_.items()}
+        weights = {
+            f"w_{source}": round(float(value), 4) for source, value in self.model.weights_.items()
+        }
         return {"l2": self.l2, "n_train": self.model.n_train_} | weights
 
 

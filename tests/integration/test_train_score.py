@@ -164,7 +164,12 @@ def test_train_register_score_and_champion_rules(warehouse: Settings, tmp_path: 
 
 def test_goals_model_scores_with_expected_goals(warehouse: Settings) -> None:
     config = TrainConfig(
-        eval_seasons=("2024-25",), classifiers=(), variants=(), goals_model=True, quick=True
+        eval_seasons=("2024-25",),
+        classifiers=(),
+        variants=(),
+        goals_model=True,
+        blend=False,
+        quick=True,
     )
     result = run_train(warehouse, config=config, console=QUIET)
     assert result.selected == ("dixon_coles", "weekly")
