@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
@@ -88,6 +88,24 @@ class TimeOrderedHoldout(BaseCrossValidator):
         return 1
 
 
+class FillEmptyColumns(TransformerMixin, BaseEstimator):
+    """Set columns that were entirely missing at fit time to 0.
+
+    Gradient boosting handles missing values itself, but scikit-learn's binning fails on a
+    column with no value at all, which early training windows have (no Pinnacle prices
+    before 2012-13). A constant column carries no information either way.
+    """
+
+    def fit(self, X: Any, y: Any = None) -> FillEmptyColumns:
+        self.empty_ = np.all(np.isnan(np.asarray(X, dtype=float)), axis=0)
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        array = np.array(X, dtype=float)
+        array[:, self.empty_] = 0.0
+        return array
+
+
 def build_estimator(
     kind: ClassifierKind,
     params: Mapping[str, Any] | None = None,
@@ -108,8 +126,16 @@ def build_estimator(
             ]
         )
     elif kind == "hgb":
-        estimator = HistGradientBoostingClassifier(
-            random_state=random_state, **(_HGB_FIXED | params)
+        estimator = Pipeline(
+            [
+                ("empty", FillEmptyColumns()),
+                (
+                    "model",
+                    HistGradientBoostingClassifier(
+                        random_state=random_state, **(_HGB_FIXED | params)
+                    ),
+                ),
+            ]
         )
     else:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
