@@ -385,6 +385,20 @@ def _print_table(console: Console, table: pd.DataFrame, selected: tuple[str, str
     console.print(out)
 
 
+def reliability_tables(predictions: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
+    """The reliability table of every model and variant over the whole window (long form)."""
+    from ml.metrics import reliability_table
+
+    scored = predictions.dropna(subset=["p_home", "p_draw", "p_away"]).merge(labels, on="match_id")
+    tables = []
+    for (model, variant), part in scored.groupby(["model", "variant"], sort=True):
+        table = reliability_table(
+            part[["p_home", "p_draw", "p_away"]].to_numpy(), part["label"].to_numpy()
+        )
+        tables.append(table.assign(model=model, variant=variant))
+    return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+
+
 def _write_artifacts(
     directory: Path,
     result: WalkForwardResult,
@@ -406,6 +420,9 @@ def _write_artifacts(
         for m, v in chosen
     }
     reliability_figure(frames).savefig(directory / "reliability.png", dpi=110)
+    reliability_tables(result.predictions, labels).to_csv(
+        directory / "reliability.csv", index=False
+    )
     if not result.importances.empty:
         from ml.plots import importance_figure
 

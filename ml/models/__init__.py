@@ -4,6 +4,8 @@
   walk-forward.
 - :mod:`ml.models.classifiers`: logistic regression and gradient boosting on pre-match
   features, tuned by time-ordered cross-validation.
+- :mod:`ml.models.blend`: a stacked blend of the market with the goals model's out-of-sample
+  forecasts, regularised towards the market alone.
 - :mod:`ml.models.market`: the bookmakers' margin-free probabilities and base rates, the
   two baselines every model is judged against.
 """

@@ -73,3 +73,24 @@ def test_metric_table_orders_by_rps_over_the_window() -> None:
     table = metric_table(_metrics(rows))
     assert table["model"].tolist() == ["b", "a"]
     assert {"rps_2024-25", "rps_2025-26", "rps_all", "log_loss_all"} <= set(table.columns)
+
+
+def test_reliability_tables_cover_every_model() -> None:
+    from ml.train import reliability_tables
+
+    predictions = pd.DataFrame(
+        {
+            "model": ["a", "a", "b", "b"],
+            "variant": ["v", "v", "w", "w"],
+            "match_id": ["m1", "m2", "m1", "m2"],
+            "p_home": [0.55, 0.25, 0.5, None],
+            "p_draw": [0.25, 0.25, 0.3, None],
+            "p_away": [0.20, 0.50, 0.2, None],
+        }
+    )
+    labels = pd.DataFrame({"match_id": ["m1", "m2"], "label": ["H", "A"]})
+    table = reliability_tables(predictions, labels)
+    assert set(zip(table["model"], table["variant"], strict=True)) == {("a", "v"), ("b", "w")}
+    home = table[(table["model"] == "a") & (table["outcome"] == "H")]
+    assert home["count"].sum() == 2  # every scored match lands in one bin per outcome
+    assert table[table["model"] == "b"]["count"].max() == 1  # the unpriced row is left out
