@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pendulum
 from _defaults import DEFAULT_ARGS, RAW_TABLES, TAGS
 from airflow.sdk import (
     CronTriggerTimetable,
@@ -50,8 +49,8 @@ RETRY_DOWNLOADS_ONLY = ExceptionRetryPolicy(
 @dag(
     dag_id="plpred_ingest",
     # 07:00 UK time: football-data.co.uk updates results and fixtures overnight.
-    schedule=CronTriggerTimetable("0 7 * * *", timezone="Europe/London"),
-    start_date=pendulum.datetime(2026, 1, 1, tz="Europe/London"),
+    schedule=CronTriggerTimetable("0 7 * * *", timezone="Europe/London", run_immediately=False),
+    # No start_date: the first run waits for the next 07:00 or a trigger (run_immediately).
     catchup=False,
     # Ingestion writes the warehouse: DuckDB allows one writer, so one run and one task at a time.
     max_active_runs=1,

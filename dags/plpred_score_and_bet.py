@@ -4,7 +4,9 @@ Scheduled by the `plpred_marts` asset (a `plpred_transform` that passed) or the
 `plpred_model_registry` asset (a `plpred_train` run), whichever comes first:
 
 1. `score_fixtures`: the champion predicts every match after its training data that it has
-   not predicted yet (`ml.predictions`, one row per model version and match).
+   not predicted yet (`ml.predictions`, one row per model version and match). Before the
+   first training there is no champion: the run is skipped, and the new model's asset
+   schedules it again.
 2. `settle_bets`: bets whose match has a result (or is void) are settled; corrected results
    are reversed and re-settled. Before betting, so that stakes follow the settled bankroll.
 3. `place_bets`: every strategy bets on upcoming matches the champion predicted, at pre-match
@@ -40,10 +42,18 @@ from airflow.sdk import chain, dag, task
 def plpred_score_and_bet() -> None:
     @task(multiple_outputs=False, execution_timeout=timedelta(minutes=20))
     def score_fixtures() -> dict:
-        """The champion scores the matches after its training data it has not scored yet."""
+        """The champion scores the matches after its training data it has not scored yet.
+
+        Skipped, with everything after it, while there is no champion (before the first
+        `plpred_train`), whose registration schedules this DAG again."""
+        from airflow.sdk.exceptions import AirflowSkipException
+
         from ml import orchestration
 
-        return orchestration.score()
+        outcome = orchestration.score()
+        if outcome["model"] is None:
+            raise AirflowSkipException("no champion model yet: trigger plpred_train")
+        return outcome
 
     @task(multiple_outputs=False, execution_timeout=timedelta(minutes=10))
     def settle_bets() -> dict:

@@ -22,15 +22,15 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 
-import pendulum
 from _defaults import DEFAULT_ARGS, MODEL_REGISTRY, TAGS
 from airflow.sdk import CronTriggerTimetable, Param, dag, task
 
 
 @dag(
     dag_id="plpred_train",
-    schedule=CronTriggerTimetable("0 5 * * 1", timezone="Europe/London"),
-    start_date=pendulum.datetime(2026, 1, 1, tz="Europe/London"),
+    schedule=CronTriggerTimetable("0 5 * * 1", timezone="Europe/London", run_immediately=False),
+    # No start_date: the first run waits for the next Monday or a trigger, not for marts that
+    # do not exist yet on a fresh install (run_immediately).
     catchup=False,
     # Training writes the evaluation ledgers and backtests: DuckDB allows one writer.
     max_active_runs=1,

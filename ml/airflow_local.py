@@ -32,6 +32,9 @@ LOCALHOST = "127.0.0.1"
 # DuckDB allows one writer process: one slot. On Postgres more would be safe for the warehouse,
 # but the DAGs write the same ledgers; raise it with `airflow pools set` if you want overlap.
 POOL_SLOTS = 1
+# The scheduler's and the triggerer's own log servers (Airflow's defaults; they listen on every
+# interface and answer only requests signed with the deployment's secret).
+LOG_SERVER_PORTS = (8793, 8794)
 
 
 @dataclass(frozen=True)
@@ -70,8 +73,13 @@ def airflow_env(
             "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_DIR),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            # The LocalExecutor starts this many worker processes; the warehouse pool runs one
+            # plpred task at a time anyway, so Airflow's default of 32 only costs memory.
+            "AIRFLOW__CORE__PARALLELISM": "4",
             # The chain runs on assets: a paused transform or score-and-bet DAG would break it.
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+            # The first parse of the transform DAG runs `dbt ls` (10-20 s); later ones are cached.
+            "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "120",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "False" if local.login else "True",
             "AIRFLOW__API__HOST": LOCALHOST,
             "AIRFLOW__API__PORT": str(local.port),
@@ -110,6 +118,8 @@ def setup_commands() -> list[list[str]]:
 
 def run(settings: Settings, *, port: int, login: bool, console: Console) -> None:
     """Prepare the metadata database and pool, then become ``airflow standalone``."""
+    if port in LOG_SERVER_PORTS:
+        raise ValueError(f"port {port} is taken by Airflow's log servers {LOG_SERVER_PORTS}")
     local = local_airflow(settings, port=port, login=login)
     local.home.mkdir(parents=True, exist_ok=True)
     env = airflow_env(settings, local)

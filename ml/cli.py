@@ -358,7 +358,10 @@ def airflow(
     from ml.airflow_local import run
 
     settings = _settings(target=target, source=source, league=league)
-    run(settings, port=port, login=login, console=console)
+    try:
+        run(settings, port=port, login=login, console=console)
+    except ValueError as exc:
+        raise _fail("airflow", exc) from exc
 
 
 if __name__ == "__main__":  # pragma: no cover

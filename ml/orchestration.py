@@ -198,10 +198,17 @@ def backtest(*, settings: Settings | None = None) -> dict[str, Any]:
 
 
 def score(*, settings: Settings | None = None) -> dict[str, Any]:
-    """The champion predicts the matches after its training data that it has not scored."""
+    """The champion predicts the matches after its training data that it has not scored.
+
+    Without a champion yet (a fresh install, before the first training) there is nothing to
+    do, which is not a failure: ``model`` is None and the DAG skips the task.
+    """
+    from ml import registry
     from ml.score import run_score
 
     settings = settings or task_settings()
+    if registry.get_alias(settings, registry.CHAMPION) is None:
+        return {"model": None, "scored": 0}
     result = run_score(settings, console=task_console())
     return {"model": f"{result.model_name} v{result.model_version}", "scored": result.n_scored}
 
