@@ -1,0 +1,102 @@
+"""``plpred airflow``'s settings and the warehouse from an Airflow connection: pure functions,
+no Airflow process started."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from ml.airflow_local import DAGS_DIR, airflow_env, local_airflow, run, setup_commands
+from ml.config import get_settings
+from ml.orchestration import settings_from_connection
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("PLPRED_HOME", str(tmp_path))
+    return get_settings(target="duckdb", source="/data/football-data", league="E1")
+
+
+def test_local_airflow_lives_under_plpred_home_and_listens_on_localhost(settings) -> None:
+    local = local_airflow(settings, port=8081)
+    env = airflow_env(settings, local, base={"PATH": "/usr/bin"})
+
+    assert env["AIRFLOW_HOME"] == str(settings.home / "airflow")
+    assert env["AIRFLOW__CORE__DAGS_FOLDER"] == str(DAGS_DIR)
+    assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] == (
+        f"sqlite:///{settings.home / 'airflow' / 'airflow.db'}"
+    )
+    assert env["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
+    assert env["AIRFLOW__API__HOST"] == "127.0.0.1"
+    assert env["AIRFLOW__API__PORT"] == "8081"
+    assert env["AIRFLOW__API__BASE_URL"] == "http://127.0.0.1:8081"
+    assert env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS"] == "False"
+    assert env["AIRFLOW__COSMOS__ENABLE_TELEMETRY"] == "False"
+    # The tasks inherit the CLI's settings of this run.
+    assert (env["PLPRED_HOME"], env["PLPRED_TARGET"], env["PLPRED_SOURCE"]) == (
+        str(settings.home),
+        "duckdb",
+        "/data/football-data",
+    )
+    assert env["PLPRED_LEAGUE"] == "E1"
+    assert env["PATH"] == "/usr/bin"
+    assert local.password_file == settings.home / "airflow" / (
+        "simple_auth_manager_passwords.json.generated"
+    )
+
+
+def test_no_login_is_a_choice_and_a_metadata_database_already_set_is_kept(settings) -> None:
+    postgres = "postgresql+psycopg2://postgres@127.0.0.1:5432/airflow"
+    env = airflow_env(
+        settings,
+        local_airflow(settings, login=False),
+        base={"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": postgres},
+    )
+    assert env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS"] == "True"
+    assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] == postgres
+
+
+def test_setup_migrates_then_creates_the_one_slot_warehouse_pool() -> None:
+    migrate, pool = setup_commands()
+    assert migrate[-2:] == ["db", "migrate"]
+    assert pool[-5:-1] == ["pools", "set", "plpred_warehouse", "1"]
+
+
+def test_the_log_servers_ports_are_refused(settings) -> None:
+    with pytest.raises(ValueError, match="log servers"):
+        run(settings, port=8793, login=True, console=Console(quiet=True))
+
+
+def test_a_postgres_connection_makes_postgres_the_warehouse(settings) -> None:
+    changed = settings_from_connection(
+        settings,
+        conn_type="postgres",
+        host="db.internal",
+        port=5433,
+        login="plpred",
+        password="secret",
+        schema="warehouse",
+    )
+    assert changed.target == "postgres"
+    assert changed.postgres.dsn() == (
+        "host=db.internal port=5433 user=plpred dbname=warehouse password=secret"
+    )
+    assert (changed.league, changed.source, changed.home) == (
+        settings.league,
+        settings.source,
+        settings.home,
+    )
+    assert changed.dbt_env()["PGHOST"] == "db.internal"
+
+
+def test_a_duckdb_connection_names_the_file_and_other_types_are_refused(settings) -> None:
+    changed = settings_from_connection(
+        settings, conn_type="duckdb", extra={"path": "/data/warehouse.duckdb"}
+    )
+    assert (changed.target, changed.duckdb_path) == ("duckdb", Path("/data/warehouse.duckdb"))
+    with pytest.raises(ValueError, match="extra 'path'"):
+        settings_from_connection(settings, conn_type="duckdb")
+    with pytest.raises(ValueError, match="postgres or duckdb"):
+        settings_from_connection(settings, conn_type="mysql")
