@@ -38,6 +38,10 @@ def main() -> None:
         with watch.time("walk-forward, all models, six seasons (+ refit, MLflow logging)"):
             result = run_train(settings, config=TrainConfig(), console=OUT)
 
+        watch.rows.append(
+            ("  of which the walk-forward itself", result.extra["walk_forward_seconds"])
+        )
+        watch.rows.append(("  of which the final refit", result.extra["final_fit_seconds"]))
         with connect(settings) as conn:
             rows = type_frame(
                 conn.query_df(

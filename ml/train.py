@@ -12,6 +12,7 @@ the latest evaluated season (:func:`ml.registry.decide_promotion`).
 from __future__ import annotations
 
 import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -451,13 +452,17 @@ def run_train(
     console.print(
         f"training {league}: {len(features):,} played matches, evaluating {', '.join(eval_seasons)}"
     )
+    started = time.perf_counter()
     result = walk_forward(features, goals, eval_seasons, config, console)
+    timings = {"walk_forward_seconds": time.perf_counter() - started}
     table = metric_table(result.metrics)
     selected = select_best(result.metrics)
     _print_table(console, table, selected)
 
     with console.status(f"refitting {selected[0]}/{selected[1]} on every played match"):
+        started = time.perf_counter()
         predictor = fit_final(*selected, features, goals, config)
+        timings["final_fit_seconds"] = time.perf_counter() - started
     training_end = max(
         features["kickoff_date"].max(),
         goals.dropna(subset=["home_goals"])["kickoff_date"].max()
@@ -497,6 +502,7 @@ def run_train(
         metric_values |= {
             _metric_key("selected", r.season, r.metric): float(r.value) for r in chosen.itertuples()
         }
+        metric_values |= {_metric_key("timing", key): value for key, value in timings.items()}
         mlflow.log_metrics(metric_values)
         with tempfile.TemporaryDirectory() as tmp:
             _write_artifacts(Path(tmp), result, table, features, selected)
@@ -579,6 +585,7 @@ def run_train(
         model_version=version,
         decision=decision,
         training_data_end=training_data_end,
+        extra=timings,
     )
 
 
