@@ -12,6 +12,7 @@ import os
 import shutil
 import sys
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +21,8 @@ import pytest
 from ml.config import PROJECT_ROOT
 
 DAGS_DIR = PROJECT_ROOT / "dags"
-AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="plpred-airflow-tests-"))
+# Named now, created by Airflow when a test first imports it, removed after the session.
+AIRFLOW_HOME = Path(tempfile.gettempdir()) / f"plpred-airflow-tests-{uuid.uuid4().hex[:12]}"
 
 os.environ.update(
     {
@@ -41,6 +43,7 @@ if str(DAGS_DIR) not in sys.path:
 @pytest.fixture(scope="session")
 def airflow_db() -> Iterator[Path]:
     """The metadata database, created once per session; the whole home is removed after."""
+    AIRFLOW_HOME.mkdir(parents=True, exist_ok=True)
     from airflow.utils.db import initdb
 
     initdb()
