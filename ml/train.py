@@ -520,10 +520,11 @@ def run_train(
         version = str(info.registered_model_version)
 
         champion = registry.get_alias(settings, registry.CHAMPION)
+        champion_metrics = _champion_metrics(champion, latest, result.metrics)
         candidate = chosen[chosen["season"] == latest].set_index("metric")["value"]
         decision = registry.decide_promotion(
             {"rps": float(candidate["rps"]), "log_loss": float(candidate["log_loss"])},
-            _champion_metrics(champion, latest, result.metrics),
+            champion_metrics,
             latest,
         )
         label = f"{selected[0]}/{selected[1]}"
@@ -565,11 +566,9 @@ def run_train(
             "decision": decision.decision,
             "season": latest,
             "candidate_rps": float(candidate["rps"]),
-            "champion_rps": _finite(_champion_metrics(champion, latest, result.metrics), "rps"),
+            "champion_rps": _finite(champion_metrics, "rps"),
             "candidate_log_loss": float(candidate["log_loss"]),
-            "champion_log_loss": _finite(
-                _champion_metrics(champion, latest, result.metrics), "log_loss"
-            ),
+            "champion_log_loss": _finite(champion_metrics, "log_loss"),
             "reason": decision.reason,
         },
     )

@@ -42,8 +42,8 @@ from ml.betting.records import (
 from ml.betting.settlement import BookState, Effective, MatchResult, judge
 from ml.betting.simulation import ModelRef, Prospect, simulate, strike
 from ml.betting.strategies import SELECTIONS, BettingConfig, Strategy, load_config
-from ml.config import SQL_DIR, Settings
-from ml.warehouse import Connection, apply_ddl, connect
+from ml.config import Settings
+from ml.warehouse import Connection, apply_ddl, connect, read_sql
 
 UK = ZoneInfo("Europe/London")
 _BETTING_LOCK = 0x706C62657473  # "plbets": advisory lock key of the betting ledgers
@@ -68,7 +68,7 @@ def now_uk() -> datetime:
 
 def _sql(name: str) -> str:
     """A query of ``sql/betting/`` (read once, at import): longer SQL lives in files."""
-    return (SQL_DIR / "betting" / name).read_text()
+    return read_sql(f"betting/{name}")
 
 
 _LIVE_PROSPECTS_SQL = _sql("select_live_prospects.sql")
