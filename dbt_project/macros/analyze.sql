@@ -28,7 +28,8 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- post-hook of table models: ANALYZE the table just built. -#}
+{#- post-hook of table models: ANALYZE the table just built (a view of the marts folder, such
+    as mart_training_runs, has no statistics of its own: nothing to do). -#}
 {% macro analyze_relation(relation) -%}
     {{ return(adapter.dispatch('analyze_relation')(relation)) }}
 {%- endmacro %}
@@ -37,5 +38,7 @@
 {%- endmacro %}
 
 {% macro postgres__analyze_relation(relation) -%}
-    analyze {{ relation }}
+    {%- if config.get('materialized') != 'view' -%}
+        analyze {{ relation }}
+    {%- endif -%}
 {%- endmacro %}

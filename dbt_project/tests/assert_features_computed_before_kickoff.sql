@@ -5,7 +5,10 @@
     2. For played matches, the history the features count is recomputed independently from
        fct_matches: each side's matches_played and last_match_date must equal the number and
        the date of the team's matches that kicked off strictly before this one. A window that
-       included the match itself, or a later one, would change both. -#}
+       included the match itself, or a later one, would change both.
+    Dates are UK local dates as published (kickoff_date); kickoff_at is the UTC instant and
+    orders matches the same way as UK wall-clock time (no kickoff falls in a clock change's
+    repeated hour), so the two checks agree whatever the season's clock. -#}
 with
 
 features as (

@@ -11,9 +11,9 @@ matches as (
 
 ),
 
-probabilities as (
+odds as (
 
-    select * from {{ ref('int_odds_devigged_to_probabilities') }}
+    select * from {{ ref('int_odds_pivoted_to_matches') }}
 
 ),
 
@@ -24,40 +24,10 @@ played as (
 
 ),
 
-prematch_market as (
 
-    select * from probabilities
-    where price_set = 'prematch_market'
 
-),
 
-prematch_max as (
 
-    select * from probabilities
-    where price_set = 'prematch_max'
-
-),
-
-prematch_pinnacle as (
-
-    select * from probabilities
-    where price_set = 'prematch_pinnacle'
-
-),
-
-closing_pinnacle as (
-
-    select * from probabilities
-    where price_set = 'closing_pinnacle'
-
-),
-
-closing_market as (
-
-    select * from probabilities
-    where price_set = 'closing_market'
-
-),
 
 final as (
 
@@ -69,6 +39,7 @@ final as (
         played.kickoff_date,
         played.kickoff_time,
         played.kickoff_at,
+        played.kickoff_at_uk,
         {{ dbt.hash('played.home_team') }} as home_team_id,
         played.home_team,
         {{ dbt.hash('played.away_team') }} as away_team_id,
@@ -96,54 +67,56 @@ final as (
         cast(played.away_yellows as integer) as away_yellows,
         cast(played.home_reds as integer) as home_reds,
         cast(played.away_reds as integer) as away_reds,
-        prematch_market.bookmaker as prematch_market_bookmaker,
-        prematch_market.home_odds as prematch_market_home_odds,
-        prematch_market.draw_odds as prematch_market_draw_odds,
-        prematch_market.away_odds as prematch_market_away_odds,
-        prematch_market.overround as prematch_market_overround,
-        prematch_market.home_prob_proportional as prematch_market_home_prob_proportional,
-        prematch_market.draw_prob_proportional as prematch_market_draw_prob_proportional,
-        prematch_market.away_prob_proportional as prematch_market_away_prob_proportional,
-        prematch_market.home_prob_power as prematch_market_home_prob_power,
-        prematch_market.draw_prob_power as prematch_market_draw_prob_power,
-        prematch_market.away_prob_power as prematch_market_away_prob_power,
-        prematch_max.home_odds as prematch_max_home_odds,
-        prematch_max.draw_odds as prematch_max_draw_odds,
-        prematch_max.away_odds as prematch_max_away_odds,
-        prematch_pinnacle.home_odds as prematch_pinnacle_home_odds,
-        prematch_pinnacle.draw_odds as prematch_pinnacle_draw_odds,
-        prematch_pinnacle.away_odds as prematch_pinnacle_away_odds,
-        closing_pinnacle.home_odds as closing_pinnacle_home_odds,
-        closing_pinnacle.draw_odds as closing_pinnacle_draw_odds,
-        closing_pinnacle.away_odds as closing_pinnacle_away_odds,
-        closing_pinnacle.overround as closing_pinnacle_overround,
-        closing_pinnacle.home_prob_proportional as closing_pinnacle_home_prob_proportional,
-        closing_pinnacle.draw_prob_proportional as closing_pinnacle_draw_prob_proportional,
-        closing_pinnacle.away_prob_proportional as closing_pinnacle_away_prob_proportional,
-        closing_pinnacle.home_prob_power as closing_pinnacle_home_prob_power,
-        closing_pinnacle.draw_prob_power as closing_pinnacle_draw_prob_power,
-        closing_pinnacle.away_prob_power as closing_pinnacle_away_prob_power,
-        closing_market.home_odds as closing_market_home_odds,
-        closing_market.draw_odds as closing_market_draw_odds,
-        closing_market.away_odds as closing_market_away_odds,
-        closing_market.overround as closing_market_overround,
-        closing_market.home_prob_proportional as closing_market_home_prob_proportional,
-        closing_market.draw_prob_proportional as closing_market_draw_prob_proportional,
-        closing_market.away_prob_proportional as closing_market_away_prob_proportional,
-        closing_market.home_prob_power as closing_market_home_prob_power,
-        closing_market.draw_prob_power as closing_market_draw_prob_power,
-        closing_market.away_prob_power as closing_market_away_prob_power
+        odds.prematch_market_bookmaker,
+        odds.prematch_market_home_odds,
+        odds.prematch_market_draw_odds,
+        odds.prematch_market_away_odds,
+        odds.prematch_market_overround,
+        odds.prematch_market_home_prob_proportional,
+        odds.prematch_market_draw_prob_proportional,
+        odds.prematch_market_away_prob_proportional,
+        odds.prematch_market_home_prob_power,
+        odds.prematch_market_draw_prob_power,
+        odds.prematch_market_away_prob_power,
+        odds.prematch_max_home_odds,
+        odds.prematch_max_draw_odds,
+        odds.prematch_max_away_odds,
+        odds.prematch_pinnacle_home_odds,
+        odds.prematch_pinnacle_draw_odds,
+        odds.prematch_pinnacle_away_odds,
+        odds.prematch_pinnacle_home_prob,
+        odds.prematch_pinnacle_draw_prob,
+        odds.prematch_pinnacle_away_prob,
+        odds.closing_pinnacle_home_odds,
+        odds.closing_pinnacle_draw_odds,
+        odds.closing_pinnacle_away_odds,
+        odds.closing_pinnacle_overround,
+        odds.closing_pinnacle_home_prob_proportional,
+        odds.closing_pinnacle_draw_prob_proportional,
+        odds.closing_pinnacle_away_prob_proportional,
+        odds.closing_pinnacle_home_prob_power,
+        odds.closing_pinnacle_draw_prob_power,
+        odds.closing_pinnacle_away_prob_power,
+        odds.closing_market_home_odds,
+        odds.closing_market_draw_odds,
+        odds.closing_market_away_odds,
+        odds.closing_market_overround,
+        odds.closing_market_home_prob_proportional,
+        odds.closing_market_draw_prob_proportional,
+        odds.closing_market_away_prob_proportional,
+        odds.closing_market_home_prob_power,
+        odds.closing_market_draw_prob_power,
+        odds.closing_market_away_prob_power,
+        odds.yardstick_close_price_set,
+        odds.yardstick_close_home_odds,
+        odds.yardstick_close_draw_odds,
+        odds.yardstick_close_away_odds,
+        odds.yardstick_close_home_prob,
+        odds.yardstick_close_draw_prob,
+        odds.yardstick_close_away_prob
     from played
-    left join prematch_market
-        on played.match_id = prematch_market.match_id
-    left join prematch_max
-        on played.match_id = prematch_max.match_id
-    left join prematch_pinnacle
-        on played.match_id = prematch_pinnacle.match_id
-    left join closing_pinnacle
-        on played.match_id = closing_pinnacle.match_id
-    left join closing_market
-        on played.match_id = closing_market.match_id
+    left join odds
+        on played.match_id = odds.match_id
 
 )
 

@@ -1,7 +1,8 @@
 {#- The one table models read: one row per match, played and upcoming, of every league in the
     raw tables. Each side's features describe the team as of kickoff, computed only from
     matches played before it (int_team_matches_rolled); market probabilities come from
-    pre-match prices only. Closing prices are never here. The result is present only in the
+    pre-match prices only (int_odds_pivoted_to_matches), Pinnacle's with its margin removed
+    as the models use it. Closing prices are never here. The result is present only in the
     label_* columns, and only for played matches. -#}
 with
 
@@ -17,9 +18,9 @@ team_form as (
 
 ),
 
-probabilities as (
+odds as (
 
-    select * from {{ ref('int_odds_devigged_to_probabilities') }}
+    select * from {{ ref('int_odds_pivoted_to_matches') }}
 
 ),
 
@@ -37,26 +38,8 @@ away_form as (
 
 ),
 
-prematch_market as (
 
-    select * from probabilities
-    where price_set = 'prematch_market'
 
-),
-
-prematch_max as (
-
-    select * from probabilities
-    where price_set = 'prematch_max'
-
-),
-
-prematch_pinnacle as (
-
-    select * from probabilities
-    where price_set = 'prematch_pinnacle'
-
-),
 
 final as (
 
@@ -68,6 +51,7 @@ final as (
         matches.kickoff_date,
         matches.kickoff_time,
         matches.kickoff_at,
+        matches.kickoff_at_uk,
         home_form.team_id as home_team_id,
         matches.home_team,
         away_form.team_id as away_team_id,
@@ -146,23 +130,26 @@ final as (
         away_form.goal_diff_per_game_away_games_last5 as away_goal_diff_per_game_away_games_last5,
         away_form.last_match_date as away_last_match_date,
         away_form.features_as_of as away_features_as_of,
-        prematch_market.bookmaker as prematch_market_bookmaker,
-        prematch_market.home_odds as prematch_market_home_odds,
-        prematch_market.draw_odds as prematch_market_draw_odds,
-        prematch_market.away_odds as prematch_market_away_odds,
-        prematch_market.overround as prematch_market_overround,
-        prematch_market.home_prob_proportional as prematch_market_home_prob_proportional,
-        prematch_market.draw_prob_proportional as prematch_market_draw_prob_proportional,
-        prematch_market.away_prob_proportional as prematch_market_away_prob_proportional,
-        prematch_market.home_prob_power as prematch_market_home_prob_power,
-        prematch_market.draw_prob_power as prematch_market_draw_prob_power,
-        prematch_market.away_prob_power as prematch_market_away_prob_power,
-        prematch_max.home_odds as prematch_max_home_odds,
-        prematch_max.draw_odds as prematch_max_draw_odds,
-        prematch_max.away_odds as prematch_max_away_odds,
-        prematch_pinnacle.home_odds as prematch_pinnacle_home_odds,
-        prematch_pinnacle.draw_odds as prematch_pinnacle_draw_odds,
-        prematch_pinnacle.away_odds as prematch_pinnacle_away_odds,
+        odds.prematch_market_bookmaker,
+        odds.prematch_market_home_odds,
+        odds.prematch_market_draw_odds,
+        odds.prematch_market_away_odds,
+        odds.prematch_market_overround,
+        odds.prematch_market_home_prob_proportional,
+        odds.prematch_market_draw_prob_proportional,
+        odds.prematch_market_away_prob_proportional,
+        odds.prematch_market_home_prob_power,
+        odds.prematch_market_draw_prob_power,
+        odds.prematch_market_away_prob_power,
+        odds.prematch_max_home_odds,
+        odds.prematch_max_draw_odds,
+        odds.prematch_max_away_odds,
+        odds.prematch_pinnacle_home_odds,
+        odds.prematch_pinnacle_draw_odds,
+        odds.prematch_pinnacle_away_odds,
+        odds.prematch_pinnacle_home_prob,
+        odds.prematch_pinnacle_draw_prob,
+        odds.prematch_pinnacle_away_prob,
         case
             when not matches.is_played then null
             when matches.home_goals > matches.away_goals then 'H'
@@ -176,12 +163,8 @@ final as (
         on matches.match_id = home_form.match_id
     inner join away_form
         on matches.match_id = away_form.match_id
-    left join prematch_market
-        on matches.match_id = prematch_market.match_id
-    left join prematch_max
-        on matches.match_id = prematch_max.match_id
-    left join prematch_pinnacle
-        on matches.match_id = prematch_pinnacle.match_id
+    left join odds
+        on matches.match_id = odds.match_id
 
 )
 

@@ -72,6 +72,7 @@ final as (
         matches.season,
         matches.kickoff_date,
         matches.kickoff_at,
+        matches.kickoff_at_uk,
         matches.home_team,
         matches.away_team,
         matches.is_played,

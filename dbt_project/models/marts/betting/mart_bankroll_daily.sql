@@ -2,18 +2,19 @@
     which it placed or settled a bet; between two rows it did not change. bankroll counts
     settled bets only (start + every settlement and reversal up to that day), open_stakes is
     the money on bets placed and not yet settled. Days are the ledger's own: simulated
-    placement and settlement times for backtests, real ones for live bets. -#}
+    placement and settlement times for backtests, real ones for live bets; the stored times
+    are UTC, the days UK calendar days. -#}
 with
 
 bets as (
 
-    select * from {{ source('betting', 'bets') }}
+    select * from {{ ref('stg_betting__bets') }}
 
 ),
 
 settlements as (
 
-    select * from {{ source('betting', 'settlements') }}
+    select * from {{ ref('stg_betting__settlements') }}
 
 ),
 
@@ -36,14 +37,14 @@ placements_daily as (
     select
         book_id,
         strategy,
-        cast(placed_at as date) as day,
+        cast({{ utc_to_uk_local('placed_at') }} as date) as day,
         count(*) as bets_placed,
         sum(stake) as staked
     from bets
     group by
         book_id,
         strategy,
-        cast(placed_at as date)
+        cast({{ utc_to_uk_local('placed_at') }} as date)
 
 ),
 
@@ -52,7 +53,7 @@ settlements_daily as (
     select
         book_id,
         strategy,
-        cast(settled_at as date) as day,
+        cast({{ utc_to_uk_local('settled_at') }} as date) as day,
         sum(case when kind = 'settlement' and revision = 1 then 1 else 0 end) as bets_settled,
         sum(case when kind = 'settlement' and revision = 1 then stake else 0 end)
             as stakes_released,
@@ -62,7 +63,7 @@ settlements_daily as (
     group by
         book_id,
         strategy,
-        cast(settled_at as date)
+        cast({{ utc_to_uk_local('settled_at') }} as date)
 
 ),
 

@@ -8,19 +8,19 @@ with
 
 bets as (
 
-    select * from {{ source('betting', 'bets') }}
+    select * from {{ ref('stg_betting__bets') }}
 
 ),
 
 settlements as (
 
-    select * from {{ source('betting', 'settlements') }}
+    select * from {{ ref('stg_betting__settlements') }}
 
 ),
 
 backtests as (
 
-    select * from {{ source('betting', 'backtests') }}
+    select * from {{ ref('stg_betting__backtests') }}
 
 ),
 

@@ -1,42 +1,22 @@
 with
 
-source as (
-
-    select * from {{ source('football_data', 'matches') }}
-
-),
-
-team_aliases as (
-
-    select * from {{ ref('team_aliases') }}
-
-),
-
-versions_ranked as (
-
-    select
-        *,
-        {{ version_rank(['league', 'season', 'home_team', 'away_team']) }} as version_rank
-    from source
-
-),
-
 latest_versions as (
 
-    select * from versions_ranked
-    where version_rank = 1
+    {{ latest_row_versions('matches', 'result') }}
 
 ),
 
 renamed as (
 
     select
-        {{ football_data_match_id('league', 'season', 'home_team', 'away_team') }} as match_id,
+        match_id,
         league,
         {{ season_label('season') }} as season,
         {{ season_code('season') }} as season_code,
         match_date as kickoff_date,
         {{ parse_kickoff_time('kickoff_time') }} as kickoff_time,
+        home_team_key as home_team,
+        away_team_key as away_team,
         home_team as home_team_raw,
         away_team as away_team_raw,
         home_goals,
@@ -68,20 +48,6 @@ renamed as (
 
 ),
 
-teams_canonicalised as (
-
-    select
-        renamed.*,
-        coalesce(home_aliases.team_name, renamed.home_team_raw) as home_team,
-        coalesce(away_aliases.team_name, renamed.away_team_raw) as away_team
-    from renamed
-    left join team_aliases as home_aliases
-        on lower(trim(renamed.home_team_raw)) = lower(home_aliases.alias)
-    left join team_aliases as away_aliases
-        on lower(trim(renamed.away_team_raw)) = lower(away_aliases.alias)
-
-),
-
 final as (
 
     select
@@ -91,9 +57,8 @@ final as (
         season_code,
         kickoff_date,
         kickoff_time,
-        cast(
-            kickoff_date + coalesce(kickoff_time, cast('00:00' as time)) as timestamp
-        ) as kickoff_at,
+        {{ uk_local_to_utc('kickoff_date', 'kickoff_time') }} as kickoff_at,
+        {{ uk_local_timestamp('kickoff_date', 'kickoff_time') }} as kickoff_at_uk,
         home_team,
         away_team,
         home_team_raw,
@@ -123,7 +88,7 @@ final as (
         source_row_number,
         record_hash,
         loaded_at
-    from teams_canonicalised
+    from renamed
 
 )
 

@@ -1,6 +1,7 @@
 {#- Prices of the latest version of each landed row. Ingestion writes a row's prices with the
     row (same load_id and row number), so the prices to read are those of the version that
-    stg_football_data__matches / __fixtures read: the same version_rank over the same keys. -#}
+    stg_football_data__matches / __fixtures read: the versions ranked 1 in
+    stg_football_data__row_keys, with their match_id. -#}
 with
 
 odds as (
@@ -9,59 +10,9 @@ odds as (
 
 ),
 
-matches as (
-
-    select * from {{ source('football_data', 'matches') }}
-
-),
-
-fixtures as (
-
-    select * from {{ source('football_data', 'fixtures') }}
-
-),
-
-landed_rows as (
-
-    select
-        'result' as row_kind,
-        load_id,
-        row_number,
-        loaded_at,
-        league,
-        season,
-        home_team,
-        away_team
-    from matches
-
-    union all
-
-    select
-        'fixture' as row_kind,
-        load_id,
-        row_number,
-        loaded_at,
-        league,
-        season,
-        home_team,
-        away_team
-    from fixtures
-
-),
-
-landed_rows_ranked as (
-
-    select
-        *,
-        {{ version_rank(['row_kind', 'league', 'season', 'home_team', 'away_team']) }}
-            as version_rank
-    from landed_rows
-
-),
-
 latest_rows as (
 
-    select * from landed_rows_ranked
+    select * from {{ ref('stg_football_data__row_keys') }}
     where version_rank = 1
 
 ),
@@ -69,6 +20,7 @@ latest_rows as (
 latest_odds as (
 
     select
+        latest_rows.match_id,
         latest_rows.row_kind,
         latest_rows.loaded_at,
         odds.*
@@ -83,7 +35,7 @@ latest_odds as (
 final as (
 
     select
-        {{ football_data_match_id('league', 'season', 'home_team', 'away_team') }} as match_id,
+        match_id,
         row_kind,
         league,
         {{ season_label('season') }} as season,
