@@ -25,9 +25,9 @@ from pathlib import Path
 from rich.console import Console
 
 from ml.config import PROJECT_ROOT, Settings
+from ml.orchestration import WAREHOUSE_POOL
 
 DAGS_DIR = PROJECT_ROOT / "dags"
-WAREHOUSE_POOL = "plpred_warehouse"  # dags/_defaults.py uses the same name
 LOCALHOST = "127.0.0.1"
 # DuckDB allows one writer process: one slot. On Postgres more would be safe for the warehouse,
 # but the DAGs write the same ledgers; raise it with `airflow pools set` if you want overlap.

@@ -33,6 +33,22 @@ SourceOption = Annotated[
 LeagueOption = Annotated[
     str | None, typer.Option("--league", help="football-data league code: E0, E1, SP1, D1, ...")
 ]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="The clock: run as that moment would have seen it, e.g. '2026-02-27 10:00' "
+        "(UK time), '2026-02-27T10:00Z' or a snapshot stamp 2026-02-27T1856. Default: now.",
+    ),
+]
+SnapshotsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--snapshots",
+        help="A snapshot archive of the current season (e.g. SOURCE/snapshots/2025-26): the "
+        "season file and fixtures.csv as they stood at the clock.",
+    ),
+]
 
 
 def _settings(**overrides: object) -> Settings:
@@ -50,34 +66,208 @@ def _fail(step: str, exc: Exception, hint: str = "") -> typer.Exit:
     return typer.Exit(1)
 
 
+def _as_of(text: str | None):
+    """The clock of a command: --as-of, else now (the one place the CLI reads the wall clock)."""
+    from ml import clock
+
+    if text is None:
+        return clock.now()
+    try:
+        return clock.parse_as_of(text)
+    except clock.ClockError as exc:
+        console.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _run_step(settings: Settings, name: str, as_of: str | None, options: object = None) -> object:
+    """One step of the catalogue (ml/steps.py) at the clock, as `plpred run` would run it, but
+    whether or not its check says it is due."""
+    from dataclasses import replace
+
+    from ml.steps import RunOptions, StepFailed, execute, new_context
+
+    # Named on the command line: the step runs whatever its check says (its record says so).
+    options = replace(options or RunOptions(), force=frozenset({name}))
+    ctx = new_context(settings, as_of=_as_of(as_of), options=options, console=console)
+    try:
+        result = execute(ctx, name, force=True)
+    except StepFailed as exc:
+        raise _fail(name, exc.__cause__ or exc, exc.hint) from exc
+    if result.blocked:
+        # Inside `plpred run` an earlier step makes what is missing; alone, it is a failure.
+        console.print(f"[red]{name} cannot run yet:[/red] {result.detail}")
+        raise typer.Exit(1)
+    return result
+
+
 @app.command()
 def run(
     target: TargetOption = None,
     source: SourceOption = None,
     league: LeagueOption = None,
+    as_of: AsOfOption = None,
+    snapshots: SnapshotsOption = None,
     max_model_age_days: Annotated[
-        float,
-        typer.Option("--max-model-age-days", help="Retrain when the champion is older than this."),
-    ] = 7.0,
+        float | None,
+        typer.Option(
+            "--max-model-age-days",
+            help="Train from scratch (walk-forward and challenge) when the champion is older. "
+            "Default: ml/retraining.toml (not by age: by what the monitor sees).",
+        ),
+    ] = None,
+    refit_age_days: Annotated[
+        float | None,
+        typer.Option(
+            "--refit-age-days",
+            help="Otherwise refit the champion on newer data when older. "
+            "Default: ml/retraining.toml.",
+        ),
+    ] = None,
     fixtures: Annotated[
         bool, typer.Option("--fixtures/--no-fixtures", help="Also load fixtures.csv.")
     ] = True,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Write the report.")] = True,
+    classifiers: Annotated[
+        str | None,
+        typer.Option(
+            "--classifiers",
+            help="When training: comma list of logistic,hgb; empty for none. Default: logistic.",
+        ),
+    ] = None,
+    candidates: Annotated[
+        str,
+        typer.Option(
+            "--candidates",
+            help="When training: default, or all (adds the opt-in gradient boosting: slow).",
+        ),
+    ] = "default",
+    goals_model: Annotated[
+        bool,
+        typer.Option(
+            "--goals-model/--no-goals-model", help="When training: Dixon-Coles and the blend."
+        ),
+    ] = True,
+    quick: Annotated[
+        bool, typer.Option("--quick", help="When training: small hyper-parameter grids.")
+    ] = False,
 ) -> None:
-    """The main job: ingest, transform, train when due, score, bet, settle, marts, report."""
+    """The main job at one clock: ingest, transform, train or refit when due, backtest, score,
+    settle, bet, marts, report."""
+    from ml.monitoring.policy import PolicyError, model_ages
     from ml.pipeline import PipelineError, run_pipeline
+    from ml.train import TrainConfig
 
     settings = _settings(target=target, source=source, league=league)
     try:
+        config = TrainConfig.from_options(
+            classifiers=classifiers, candidates=candidates, goals_model=goals_model, quick=quick
+        )
+    except ValueError as exc:
+        console.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    try:
+        max_model_age_days, refit_age_days = model_ages(max_model_age_days, refit_age_days)
+    except PolicyError as exc:
+        console.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    try:
         run_pipeline(
             settings,
+            as_of=_as_of(as_of),
+            train_config=config,
             max_model_age_days=max_model_age_days,
+            refit_age_days=refit_age_days,
             include_fixtures=fixtures,
+            snapshots=snapshots,
             report=report,
             console=console,
         )
     except PipelineError as exc:
         raise _fail(f"step {exc.step}", exc.__cause__ or exc, exc.hint) from exc
+
+
+@app.command()
+def replay(
+    snapshots: Annotated[
+        Path,
+        typer.Option(
+            "--snapshots",
+            help="The season's snapshot archive, e.g. ../shared/data/football-data/snapshots/2025-26.",
+        ),
+    ],
+    target: TargetOption = None,
+    source: SourceOption = None,
+    league: LeagueOption = None,
+    start: Annotated[
+        str | None, typer.Option("--from", help="First tick (a date or time, UK time).")
+    ] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last tick (a date or time).")] = None,
+    refit_age_days: Annotated[
+        float | None,
+        typer.Option(
+            "--refit-age-days",
+            help="Refit the champion when older (replay time). Default: ml/retraining.toml.",
+        ),
+    ] = None,
+    quick: Annotated[
+        bool, typer.Option("--quick", help="Small grids and one classifier for the first model.")
+    ] = False,
+    report: Annotated[
+        bool, typer.Option("--report/--no-report", help="Write the report at the last tick.")
+    ] = True,
+    dbt_tests: Annotated[
+        str,
+        typer.Option(
+            "--dbt-tests",
+            help="last: dbt's data tests and the ledger marts at the last tick only (the models "
+            "are built at every tick); every: at every tick, as plpred run does.",
+        ),
+    ] = "last",
+) -> None:
+    """Live a season again: the main job at every snapshot time of an archive, in order.
+
+    The history comes from --source; at each capture time the catalogue runs as of that
+    moment on the files captured by then. A second replay resumes where one stopped."""
+    from ml.ingest.sources import FetchError
+    from ml.replay import ReplayError, quick_train_config, render_summary
+    from ml.replay import replay as run_replay
+    from ml.steps import RunOptions, StepFailed
+    from ml.train import TrainConfig
+
+    settings = _settings(target=target, source=source, league=league)
+    config = quick_train_config() if quick else TrainConfig()
+    if dbt_tests not in ("last", "every"):
+        console.print(
+            f"[red]configuration error:[/red] --dbt-tests must be last or every, got {dbt_tests!r}"
+        )
+        raise typer.Exit(2)
+    every = dbt_tests == "every"
+    from ml.monitoring.policy import model_ages
+
+    max_model_age_days, refit_age_days = model_ages(None, refit_age_days)
+    options = RunOptions(
+        train_config=config,
+        max_model_age_days=max_model_age_days,
+        refit_age_days=refit_age_days,
+        report=report,
+        dbt_tests=every,
+        build_ledger_marts=every,
+    )
+    try:
+        summary = run_replay(
+            settings,
+            snapshots=snapshots,
+            start=_as_of(start) if start else None,
+            end=_as_of(end) if end else None,
+            options=options,
+            console=console,
+        )
+    except StepFailed as exc:
+        raise _fail(f"replay step {exc.step}", exc.__cause__ or exc, exc.hint) from exc
+    except (ReplayError, FetchError) as exc:
+        raise _fail("replay", exc) from exc
+    render_summary(summary, console)
+    console.print(f"step output: {settings.home / 'replay' / 'replay.log'}")
 
 
 @app.command()
@@ -106,21 +296,20 @@ def ingest(
     fixtures: Annotated[
         bool, typer.Option("--fixtures/--no-fixtures", help="Also load fixtures.csv.")
     ] = True,
+    as_of: AsOfOption = None,
+    snapshots: SnapshotsOption = None,
 ) -> None:
     """Download (or read) football-data CSVs and load them into the raw tables."""
-    from ml.ingest import run_ingest
+    from ml.steps import RunOptions
 
     settings = _settings(target=target, source=source, league=league)
-    summary = run_ingest(
-        settings,
-        seasons=seasons,
-        files=file,
-        file_season=season,
+    options = RunOptions(
         include_fixtures=fixtures,
-        console=console,
+        seasons=seasons,
+        snapshots=snapshots,
+        step_args={"ingest": {"files": file, "file_season": season}} if file else {},
     )
-    if not summary.ok:
-        raise typer.Exit(1)
+    _run_step(settings, "ingest", as_of, options)
 
 
 @app.command()
@@ -130,17 +319,18 @@ def transform(
         str | None, typer.Option("--select", "-s", help="dbt node selection, e.g. marts")
     ] = None,
     docs: Annotated[bool, typer.Option("--docs", help="Also run dbt docs generate.")] = False,
+    as_of: AsOfOption = None,
 ) -> None:
     """Run ``dbt build`` (models, seeds and all tests) on the chosen warehouse."""
-    from ml.transform import DbtError, build
+    from ml.steps import RunOptions
 
     settings = _settings(target=target)
-    try:
-        build(settings, select=select, docs=docs, console=console)
-    except DbtError as exc:
-        raise _fail(
-            "dbt build", exc, "Fix the failing model or test shown above and re-run."
-        ) from exc
+    _run_step(
+        settings,
+        "transform",
+        as_of,
+        RunOptions(step_args={"transform": {"select": select, "docs": docs}}),
+    )
 
 
 @app.command()
@@ -155,8 +345,19 @@ def train(
         ),
     ] = None,
     classifiers: Annotated[
-        str, typer.Option("--classifiers", help="Comma list of logistic,hgb; empty for none.")
-    ] = "logistic,hgb",
+        str | None,
+        typer.Option(
+            "--classifiers", help="Comma list of logistic,hgb; empty for none. Default: logistic."
+        ),
+    ] = None,
+    candidates: Annotated[
+        str,
+        typer.Option(
+            "--candidates",
+            help="default, or all: every registered model, with the opt-in gradient boosting "
+            "(about six times the logistic models' cost; docs/performance.md).",
+        ),
+    ] = "default",
     goals_model: Annotated[
         bool, typer.Option("--goals-model/--no-goals-model", help="Dixon-Coles goals model.")
     ] = True,
@@ -170,36 +371,46 @@ def train(
     quick: Annotated[
         bool, typer.Option("--quick", help="Small hyper-parameter grids (smoke runs).")
     ] = False,
+    as_of: AsOfOption = None,
 ) -> None:
     """Walk-forward evaluation against the market, MLflow logging, champion/challenger."""
-    from ml.ingest.seasons import parse_seasons
-    from ml.train import TrainConfig, TrainError, run_train
+    from ml.steps import RunOptions
+    from ml.train import TrainConfig
 
     settings = _settings(target=target, league=league)
     try:
-        eval_seasons = tuple(season.label for season in parse_seasons(seasons)) if seasons else None
-        config = TrainConfig(
-            eval_seasons=eval_seasons,
-            classifiers=tuple(c for c in classifiers.split(",") if c),
+        config = TrainConfig.from_options(
+            eval_seasons=seasons,
+            classifiers=classifiers,
+            candidates=candidates,
             goals_model=goals_model,
             second_tier=second_tier,
             quick=quick,
         )
-        run_train(settings, config=config, console=console)
-    except (TrainError, ValueError) as exc:
+    except ValueError as exc:
         raise _fail("train", exc) from exc
+    _run_step(settings, "train", as_of, RunOptions(train_config=config))
 
 
 @app.command()
-def score(target: TargetOption = None, league: LeagueOption = None) -> None:
-    """Score every match after the champion's training data that it has not scored yet."""
-    from ml.score import ScoreError, run_score
+def refit(
+    target: TargetOption = None, league: LeagueOption = None, as_of: AsOfOption = None
+) -> None:
+    """Refit the champion's configuration on the matches known at the clock.
 
+    No walk-forward and no challenge: the new version becomes champion and names the version
+    it refits."""
     settings = _settings(target=target, league=league)
-    try:
-        run_score(settings, console=console)
-    except ScoreError as exc:
-        raise _fail("score", exc) from exc
+    _run_step(settings, "refit", as_of)
+
+
+@app.command()
+def score(
+    target: TargetOption = None, league: LeagueOption = None, as_of: AsOfOption = None
+) -> None:
+    """Score every match after the clock and the champion's training data, once."""
+    settings = _settings(target=target, league=league)
+    _run_step(settings, "score", as_of)
 
 
 StrategyOption = Annotated[
@@ -219,28 +430,35 @@ def bet(
         str | None,
         typer.Option("--model-version", help="Bet on this registered version, not the champion."),
     ] = None,
+    as_of: AsOfOption = None,
 ) -> None:
     """Place bets on upcoming matches with the champion's predictions, per strategy."""
-    from ml.betting.ledger import BettingError, place_bets
+    from ml.steps import RunOptions
 
     settings = _settings(target=target, league=league)
-    try:
-        place_bets(settings, strategies=strategy, model_version=model_version, console=console)
-    except (BettingError, ConfigError) as exc:
-        raise _fail("bet", exc) from exc
+    args = {"strategies": strategy, "model_version": model_version}
+    _run_step(settings, "bet", as_of, RunOptions(step_args={"bet": args}))
 
 
 @app.command()
-def settle(target: TargetOption = None) -> None:
+def settle(target: TargetOption = None, as_of: AsOfOption = None) -> None:
     """Settle bets whose matches have a result (or are void); re-settle corrected results."""
-    from ml.betting.ledger import BettingError
-    from ml.betting.ledger import settle as settle_bets
-
     settings = _settings(target=target)
-    try:
-        settle_bets(settings, console=console)
-    except BettingError as exc:
-        raise _fail("settle", exc) from exc
+    _run_step(settings, "settle", as_of)
+
+
+@app.command()
+def monitor(
+    target: TargetOption = None, league: LeagueOption = None, as_of: AsOfOption = None
+) -> None:
+    """Watch the champion at the clock: data and prediction drift (Evidently), live RPS against
+    the market, calibration, CLV, data health; then the retraining decision (ml/retraining.toml)
+    that the next run's train or refit step carries out. Twice at one clock adds nothing."""
+    settings = _settings(target=target, league=league)
+    result = _run_step(settings, "monitor", as_of)
+    data = getattr(result, "data", {}) or {}
+    if data.get("report"):
+        console.print(f"Evidently report: {data['report']}")
 
 
 @app.command()
@@ -258,23 +476,14 @@ def backtest(
     variant: Annotated[
         str | None, typer.Option("--variant", help="Only this model variant.")
     ] = None,
+    as_of: AsOfOption = None,
 ) -> None:
     """Replay the walk-forward predictions of past seasons through every strategy."""
-    from ml.betting.ledger import BettingError
-    from ml.betting.ledger import backtest as run_backtest
+    from ml.steps import RunOptions
 
     settings = _settings(target=target, league=league)
-    try:
-        run_backtest(
-            settings,
-            run_id=run_id,
-            model=model,
-            variant=variant,
-            strategies=strategy,
-            console=console,
-        )
-    except (BettingError, ConfigError) as exc:
-        raise _fail("backtest", exc) from exc
+    args = {"run_id": run_id, "model": model, "variant": variant, "strategies": strategy}
+    _run_step(settings, "backtest", as_of, RunOptions(step_args={"backtest": args}))
 
 
 @app.command()
@@ -284,19 +493,18 @@ def report(
     output: Annotated[
         Path | None,
         typer.Option(
-            "--output", "-o", help="Write here instead of PLPRED_HOME/reports/report.html."
+            "--output",
+            "-o",
+            help="Write here instead of PLPRED_HOME/reports/report.html (reports-postgres/ on Postgres).",
         ),
     ] = None,
+    as_of: AsOfOption = None,
 ) -> None:
     """Write the HTML report: model against market, calibration, bankrolls, table, fixtures."""
-    from ml.report import write_report
-    from ml.warehouse import WarehouseError
+    from ml.steps import RunOptions
 
     settings = _settings(target=target, league=league)
-    try:
-        write_report(settings, console, path=output)
-    except WarehouseError as exc:
-        raise _fail("report", exc) from exc
+    _run_step(settings, "report", as_of, RunOptions(step_args={"report": {"path": output}}))
 
 
 @app.command("sql")
@@ -362,6 +570,162 @@ def airflow(
         run(settings, port=port, login=login, console=console)
     except ValueError as exc:
         raise _fail("airflow", exc) from exc
+
+
+# --- Grafana (issue 13): dashboards as code, the read-only role -------------------------------
+
+
+@app.command()
+def dashboards(
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="Write nothing; exit 1 when a committed file is stale."),
+    ] = False,
+    previews: Annotated[
+        Path | None,
+        typer.Option(
+            "--previews",
+            help="Instead, draw each dashboard's panels from their SQL on the warehouse into "
+            "PNGs in this folder (previews of the data, not Grafana screenshots).",
+        ),
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option("--from", help="Previews: start of the time range.")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="Previews: end of the time range.")
+    ] = None,
+    target: TargetOption = None,
+    league: LeagueOption = None,
+) -> None:
+    """Generate grafana/dashboards/*.json and the alert rules from ml/dashboards/."""
+    from ml.dashboards import GRAFANA_DIR, stale_files, write
+
+    if previews is not None:
+        from datetime import timedelta
+
+        from ml import clock
+        from ml.dashboards.previews import draw_previews
+
+        settings = _settings(target=target, league=league)
+        time_to = clock.utc_naive(_as_of(end))
+        time_from = clock.utc_naive(_as_of(start)) if start else time_to - timedelta(days=90)
+        for png in draw_previews(
+            settings, previews, time_from=time_from, time_to=time_to, league=settings.league
+        ):
+            console.print(f"wrote {png}")
+        return
+    if check:
+        stale = stale_files()
+        for path in stale:
+            console.print(f"[red]stale[/red] grafana/{path}")
+        if stale:
+            console.print("Run `plpred dashboards` and commit the files it writes.")
+            raise typer.Exit(1)
+        console.print("grafana/ is what ml/dashboards/ generates")
+        return
+    written = write()
+    for path in written:
+        console.print(f"wrote {GRAFANA_DIR.name}/{path}")
+    if not written:
+        console.print("grafana/ already up to date")
+
+
+@app.command("grafana-role")
+def grafana_role(
+    target: TargetOption = None,
+    password: Annotated[
+        str,
+        typer.Option(
+            "--password",
+            envvar="PLPRED_GRAFANA_PASSWORD",
+            show_envvar=True,
+            show_default=False,
+            help="Password of plpred_grafana; better given in the environment.",
+        ),
+    ] = "",
+) -> None:
+    """Create the read-only role plpred_grafana: SELECT on the marts (now and later), nothing else."""
+    from ml.dashboards.role import GrafanaRoleError, create_grafana_role
+    from ml.warehouse import WarehouseError
+
+    settings = _settings(target=target or "postgres")
+    try:
+        result = create_grafana_role(settings, password)
+    except (GrafanaRoleError, WarehouseError) as exc:
+        raise _fail("grafana-role", exc) from exc
+    verb = "created" if result.created else "updated"
+    console.print(f"{verb} role {result.role} on database {result.database}:")
+    for statement in result.statements:
+        console.print(f"  {statement}")
+
+
+@app.command()
+def docs(
+    target: TargetOption = None,
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1.")] = 8081,
+    regenerate: Annotated[
+        bool, typer.Option("--regenerate", help="Run dbt docs generate even when up to date.")
+    ] = False,
+) -> None:
+    """Serve the dbt docs site on 127.0.0.1 (generated first when missing or stale)."""
+    from ml.transform import DbtError
+    from ml.ui import ensure_docs, serve_directory
+
+    settings = _settings(target=target)
+    try:
+        site = ensure_docs(settings, regenerate=regenerate, console=console)
+    except DbtError as exc:
+        raise _fail("docs", exc, "Has `plpred transform` built the warehouse?") from exc
+    serve_directory(site, port, console)
+
+
+@app.command()
+def mlflow(
+    target: TargetOption = None,
+    league: LeagueOption = None,
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1.")] = 5000,
+) -> None:
+    """The MLflow UI on the project's store, on 127.0.0.1; prints the link to the training runs."""
+    from ml.ui import serve_mlflow
+
+    settings = _settings(target=target, league=league)
+    raise typer.Exit(serve_mlflow(settings, port, console))
+
+
+@app.command("api")
+def api(
+    target: TargetOption = None,
+    league: LeagueOption = None,
+    host: Annotated[str, typer.Option("--host", help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port.")] = 8000,
+    openapi: Annotated[
+        Path | None,
+        typer.Option(
+            "--openapi",
+            help="Write the OpenAPI schema to this file (docs/api/openapi.json is the committed "
+            "one) and exit, instead of serving.",
+        ),
+    ] = None,
+) -> None:
+    """The HTTP API over the warehouse and the registry (docs/api.md), with uvicorn.
+    Write endpoints need PLPRED_API_TOKEN; without it they answer 403."""
+    from ml.api import ApiConfig, create_app, serve, write_openapi
+    from ml.api.config import TOKEN_ENV
+
+    settings = _settings(target=target, league=league)
+    config = ApiConfig.from_env(settings)
+    if openapi is not None:
+        changed = write_openapi(create_app(config), openapi)
+        console.print(f"{openapi}: {'written' if changed else 'unchanged'}")
+        return
+    if host not in ("127.0.0.1", "localhost", "::1") and not config.write_token:
+        console.print(
+            f"[yellow]warning:[/yellow] binding {host} beyond loopback without {TOKEN_ENV}: the "
+            "read endpoints are open to the network (the write endpoints stay disabled)"
+        )
+    console.print(f"plpred API on http://{host}:{port}/docs ({settings.target} warehouse)")
+    serve(config, host=host, port=port)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -50,15 +50,19 @@ class PostgresSettings:
         )
 
     def dsn(self, dbname: str | None = None) -> str:
-        parts = [
-            f"host={self.host}",
-            f"port={self.port}",
-            f"user={self.user}",
-            f"dbname={dbname or self.dbname}",
-        ]
+        """A libpq conninfo string, every value quoted as libpq requires (a database name may
+        hold spaces, quotes or semicolons). Every connection the project opens is built here."""
+        from psycopg2.extensions import make_dsn
+
+        values: dict[str, object] = {
+            "host": self.host,
+            "port": self.port,
+            "user": self.user,
+            "dbname": dbname or self.dbname,
+        }
         if self.password:
-            parts.append(f"password={self.password}")
-        return " ".join(parts)
+            values["password"] = self.password
+        return make_dsn(**values)
 
 
 @dataclass(frozen=True)
@@ -86,13 +90,20 @@ class Settings:
     def cache_dir(self) -> Path:
         return self.home / "cache"
 
+    # What a warehouse owns outside it is kept apart per target, so that two warehouses in one
+    # home never share a champion or a report: a champion counts for a warehouse only if that
+    # warehouse holds its training run (issue 11, F13). DuckDB, the default, keeps the
+    # original paths; Postgres gets ``mlflow-postgres/`` and ``reports-postgres/``.
+    def _per_target(self, name: str) -> Path:
+        return self.home / (name if self.target == "duckdb" else f"{name}-{self.target}")
+
     @property
     def reports_dir(self) -> Path:
-        return self.home / "reports"
+        return self._per_target("reports")
 
     @property
     def mlflow_dir(self) -> Path:
-        return self.home / "mlflow"
+        return self._per_target("mlflow")
 
     @property
     def mlflow_tracking_uri(self) -> str:

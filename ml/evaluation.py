@@ -18,26 +18,39 @@ Pure: DataFrames in, DataFrames out. The warehouse, MLflow and the CLI live else
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 
 from ml.metrics import METRIC_NAMES, MarginMethod, evaluate
-from ml.models.blend import BlendSpec, assert_out_of_sample, blend_inputs, fit_blend
-from ml.models.classifiers import Calibration, ClassifierKind, Scoring, fit_classifier
-from ml.models.dixon_coles import walk_forward_goals
+from ml.modeling.candidates import candidates
+from ml.modeling.dixon_coles import DixonColesCandidate
+from ml.modeling.interface import (
+    PROBABILITY_COLUMNS,
+    Cadence,
+    Candidate,
+    CandidateOptions,
+    History,
+    label,
+    with_forecasts,
+)
+from ml.models.blend import BlendSpec, assert_out_of_sample
+from ml.models.classifiers import Calibration, ClassifierKind, Scoring
 from ml.models.leakage import LeakageError, assert_no_leakage
-from ml.models.market import DEFAULT_ODDS_COLUMNS, BaseRateModel, market_probabilities
+from ml.models.market import DEFAULT_ODDS_COLUMNS
 
 __all__ = [
     "LeakageError",
     "METRIC_COLUMNS",
     "PREDICTION_COLUMNS",
     "WalkForwardResult",
+    "evaluate_candidates",
     "goals_walk_forward",
+    "rolling_forecasts",
     "score_predictions",
     "training_rows",
     "walk_forward_evaluate",
@@ -77,12 +90,16 @@ class WalkForwardResult:
     - ``selections``: model, variant, season, parameter, value: what each fit chose
       (hyper-parameters, calibration, decay), as strings, for the run log.
     - ``importances``: model, variant, season, feature, outcome, kind, importance, std.
+    - ``forecasts``: each weekly candidate's walk-forward over every evaluated season and the
+      window before them, by name, where one was run or given whole (not per season): a
+      final fit learning from those forecasts reuses them.
     """
 
     predictions: pd.DataFrame
     metrics: pd.DataFrame
     selections: pd.DataFrame
     importances: pd.DataFrame
+    forecasts: Mapping[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def training_rows(features: pd.DataFrame, before: pd.Timestamp) -> pd.DataFrame:
@@ -147,8 +164,8 @@ def score_predictions(
     scored = scored[scored["label"].notna()]
     if common_matches and not scored.empty:
         n_models = scored.groupby(["model", "variant"]).ngroups
-        coverage = scored.groupby("match_id")[["model", "variant"]].apply(
-            lambda g: len(g.drop_duplicates())
+        coverage = (
+            scored.drop_duplicates(["match_id", "model", "variant"]).groupby("match_id").size()
         )
         scored = scored[scored["match_id"].isin(coverage[coverage == n_models].index)]
     rows: list[dict[str, Any]] = []
@@ -173,6 +190,63 @@ def score_predictions(
     return pd.DataFrame(rows, columns=METRIC_COLUMNS)
 
 
+def _window_start(frame: pd.DataFrame, season: str, window_seasons: int) -> pd.Timestamp:
+    """First kickoff of the ``window_seasons`` seasons before ``season`` (its own start if 0)."""
+    first_kickoff = frame.groupby("season")["kickoff_date"].min().sort_values()
+    position = first_kickoff.index.get_loc(season)
+    return first_kickoff.iloc[max(0, position - window_seasons)]
+
+
+def _windows(built: Sequence[Candidate]) -> dict[str, int]:
+    """For each weekly candidate, how many seasons before an evaluated season its forecasts
+    must reach: as far as the candidates that learn from them need."""
+    return {
+        candidate.name: max(
+            (other.window_seasons for other in built if candidate.name in other.requires),
+            default=0,
+        )
+        for candidate in built
+        if candidate.cadence is Cadence.WEEKLY
+    }
+
+
+def _span(
+    features: pd.DataFrame, eval_seasons: Sequence[str], window_seasons: int
+) -> tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp]:
+    """The opening day of the first of ``eval_seasons``, the first kickoff of the
+    ``window_seasons`` seasons before it, and the day after the last one's last match."""
+    frame = features.assign(kickoff_date=pd.to_datetime(features["kickoff_date"]))
+    first_kickoff = frame.groupby("season")["kickoff_date"].min().sort_values()
+    seasons = sorted(eval_seasons, key=lambda s: first_kickoff[s])
+    last = frame.loc[frame["season"] == seasons[-1], "kickoff_date"].max()
+    return (
+        first_kickoff[seasons[0]],
+        _window_start(frame, seasons[0], window_seasons),
+        last + pd.Timedelta(days=1),
+    )
+
+
+def rolling_forecasts(
+    features: pd.DataFrame,
+    goals_matches: pd.DataFrame,
+    eval_seasons: Sequence[str],
+    built: Sequence[Candidate],
+) -> dict[str, pd.DataFrame]:
+    """Each weekly candidate's walk-forward over ``eval_seasons`` and the window before them
+    that the candidates learning from it need, run once, keyed by candidate name.
+
+    For callers that evaluate season by season (``forecasts`` of
+    :func:`evaluate_candidates`): every forecast is still made weekly from earlier matches
+    only, but the refits are done once. The weekly grid is anchored on the first evaluated
+    season's opening day.
+    """
+    history = History(features, goals_matches)
+    return {
+        name: _named(built, name).forecasts(history, *_span(features, eval_seasons, window))
+        for name, window in _windows(built).items()
+    }
+
+
 def goals_walk_forward(
     features: pd.DataFrame,
     goals_matches: pd.DataFrame,
@@ -181,101 +255,283 @@ def goals_walk_forward(
     window_seasons: int = 0,
     goals_options: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
-    """One goals walk-forward covering ``eval_seasons`` and the ``window_seasons`` before them.
+    """The goals model's weekly walk-forward over ``eval_seasons`` and the ``window_seasons``
+    before them, run once (as :func:`rolling_forecasts`): the ``goals_forecasts`` of
+    :func:`walk_forward_evaluate`."""
+    return DixonColesCandidate(dict(goals_options or {})).forecasts(
+        History(features, goals_matches), *_span(features, eval_seasons, window_seasons)
+    )
 
-    For callers that evaluate season by season (``goals_forecasts`` of
-    :func:`walk_forward_evaluate`): every forecast is still made weekly from earlier
-    matches only, but the refits are done once. The weekly grid is anchored on the first
-    evaluated season's opening day.
+
+def _named(built: Sequence[Candidate], name: str) -> Candidate:
+    return next(candidate for candidate in built if candidate.name == name)
+
+
+def evaluate_candidates(
+    features: pd.DataFrame,
+    eval_seasons: Sequence[str],
+    built: Sequence[Candidate],
+    *,
+    goals_matches: pd.DataFrame | None = None,
+    forecasts: Mapping[str, pd.DataFrame] | None = None,
+    rolling: bool = False,
+    common_matches: bool = True,
+    n_jobs: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> WalkForwardResult:
+    """Walk forward over ``eval_seasons``, predicting each with every candidate, and score them.
+
+    ``features``: one row per played match with match_id, season, kickoff_date, label
+    ('H'/'D'/'A') and the columns the candidates read. Each season, every candidate refitted
+    by season is fitted on the labelled matches before the season's first and predicts it; a
+    weekly one contributes its own walk-forward's forecasts (``forecasts``, keyed by its
+    name, from :func:`rolling_forecasts`; with ``rolling`` its walk-forward over every
+    season is run here once, as :func:`rolling_forecasts` does; else one per season on
+    ``goals_matches``), which also reach the candidates that learn from them as columns of
+    their history and of the season's matches.
+
+    The fits are independent of one another, so ``n_jobs`` processes share them (joblib; each
+    fit single-threaded); the weekly walk-forwards run beside the fits that do not learn from
+    them. Every fit sees the same inputs whatever ``n_jobs`` is, and the results are put back
+    in season and candidate order, so the answer is the same for any number of workers.
+    ``progress`` is called with (jobs done, jobs in all) as they finish.
+
+    Raises :class:`LeakageError` if a training set ever reaches into the season it
+    predicts, or a forecast learnt from is not out of sample.
     """
-    frame = features.assign(kickoff_date=pd.to_datetime(features["kickoff_date"]))
-    first_kickoff = frame.groupby("season")["kickoff_date"].min().sort_values()
-    seasons = sorted(eval_seasons, key=lambda s: first_kickoff[s])
-    options = dict(goals_options or {})
-    start = first_kickoff[seasons[0]]
-    last = frame.loc[frame["season"] == seasons[-1], "kickoff_date"].max()
-    return walk_forward_goals(
-        goals_matches,
-        eval_start=_aligned_start(
-            start,
-            _blend_window_start(frame, seasons[0], window_seasons),
-            int(options.get("refit_every_days", 7)),
-        ),
-        eval_end=last + pd.Timedelta(days=1),
-        **options,
-    )
+    missing = [column for column in FEATURE_FRAME_COLUMNS if column not in features.columns]
+    if missing:
+        raise ValueError(f"features is missing columns: {', '.join(missing)}")
+    if features["match_id"].duplicated().any():
+        raise ValueError("features must have one row per match_id")
+    frame = features.copy()
+    frame["kickoff_date"] = pd.to_datetime(frame["kickoff_date"])
+    frame = frame.sort_values("kickoff_date", kind="stable").reset_index(drop=True)
+    unknown = sorted(set(eval_seasons) - set(frame["season"]))
+    if unknown:
+        raise ValueError(f"no matches for evaluation season(s) {unknown}")
+    windows = _windows(built)
+    precomputed = dict(forecasts or {})
+    first_kickoff = frame.groupby("season")["kickoff_date"].min()
+    seasons: list[_Season] = []
+    for season in sorted(eval_seasons, key=lambda s: first_kickoff[s]):
+        block = frame[(frame["season"] == season) & frame["label"].notna()]
+        start = block["kickoff_date"].min()
+        train = training_rows(frame, start)
+        assert_no_leakage(train["kickoff_date"], block["kickoff_date"], f"season {season}")
+        if (train["season"] == season).any():
+            raise LeakageError(f"training rows for {season} include matches of {season}")
+        if train.empty:
+            raise ValueError(f"no labelled matches before {season} to train on")
+        end = block["kickoff_date"].max() + pd.Timedelta(days=1)
+        seasons.append(_Season(season, block, start, end, train))
 
-
-def _blend_window_start(frame: pd.DataFrame, season: str, window_seasons: int) -> pd.Timestamp:
-    """First kickoff of the ``window_seasons`` seasons before ``season`` (its own start if 0)."""
-    first_kickoff = frame.groupby("season")["kickoff_date"].min().sort_values()
-    position = first_kickoff.index.get_loc(season)
-    return first_kickoff.iloc[max(0, position - window_seasons)]
-
-
-def _aligned_start(start: pd.Timestamp, earliest: pd.Timestamp, every_days: int) -> pd.Timestamp:
-    """The latest day on or before ``earliest`` a whole number of refit periods before ``start``.
-
-    Starting the goals walk-forward there puts the evaluated season's refits on the same
-    days as a walk-forward started at the season itself, so extending it for the blend
-    leaves the Dixon-Coles forecasts of the season as they were.
-    """
-    periods = -(-(start - earliest).days // every_days)
-    return start - pd.Timedelta(days=periods * every_days)
-
-
-def _blend_season(
-    learn: pd.DataFrame,
-    block: pd.DataFrame,
-    goals_all: pd.DataFrame,
-    spec: BlendSpec,
-    season: str,
-    start: pd.Timestamp,
-) -> tuple[np.ndarray, dict[str, Any]]:
-    """Fit the blend on the window ``learn`` and predict ``block``; guards against leakage.
-
-    ``goals_all`` holds the goals walk-forward's forecasts, window and season alike; only
-    those of matches in ``learn`` reach the blender, and each must be out of sample and
-    from before the season.
-    """
-    forecast_columns = ["match_id", "kickoff_date", "refit_date", "p_home", "p_draw", "p_away"]
-    known = learn.merge(
-        goals_all[forecast_columns], on="match_id", how="inner", suffixes=("", "_goals")
-    )
-    context = f"blend for season {season}"
-    assert_out_of_sample(
-        known[["kickoff_date_goals", "refit_date"]].rename(
-            columns={"kickoff_date_goals": "kickoff_date"}
-        ),
-        start,
-        context,
-    )
-    assert_no_leakage(known["kickoff_date"], block["kickoff_date"], context)
-    if (known["season"] == season).any():
-        raise LeakageError(f"{context} would learn from matches of {season}")
-    if known.empty:
-        raise ValueError(f"no goals forecasts before {season} for the blend to learn from")
-    inputs = blend_inputs(known, known[["p_home", "p_draw", "p_away"]], spec)
-    fitted = fit_blend(
-        inputs,
-        known["label"],
-        known["season"],
-        known["kickoff_date"],
-        sources=spec.sources,
-        l2_grid=spec.l2_grid,
-        n_folds=spec.n_folds,
-    )
-    in_season = block[["match_id"]].merge(
-        goals_all[["match_id", "p_home", "p_draw", "p_away"]], on="match_id", how="left"
-    )
-    target = blend_inputs(
-        block.reset_index(drop=True), in_season[["p_home", "p_draw", "p_away"]], spec
-    )
-    chosen = fitted.summary() | {
-        "window_from": str(known["season"].iloc[0]) if len(known) else "",
-        "cv_seasons": ",".join(map(str, fitted.cv_results["season"].unique())),
+    # Phase 1: the weekly walk-forwards not given, beside the fits that need none of them.
+    history_all = History(frame, goals_matches)
+    weekly_jobs: dict[tuple[str, str | None], Any] = {}
+    for name, window in windows.items():
+        if name in precomputed:
+            continue
+        if rolling:
+            span = _span(frame, [s.name for s in seasons], window)
+            weekly_jobs[(name, None)] = delayed(_forecasts)(_named(built, name), history_all, span)
+        else:
+            for season in seasons:
+                span = (season.start, _window_start(frame, season.name, window), season.end)
+                weekly_jobs[(name, season.name)] = delayed(_forecasts)(
+                    _named(built, name), history_all, span
+                )
+    fit_jobs = {
+        (season.name, position): season
+        for season in seasons
+        for position, candidate in enumerate(built)
+        if candidate.cadence is not Cadence.WEEKLY
     }
-    return fitted.predict_proba(target), chosen
+    total = len(weekly_jobs) + len(fit_jobs)
+    runner = _Runner(n_jobs, total, progress)
+
+    def fit_job(key: tuple[str, int], weekly: Mapping[str, Mapping[str, pd.DataFrame]]):
+        season = fit_jobs[key]
+        candidate = built[key[1]]
+        seen, target = season.train, season.block
+        for name in candidate.requires:
+            seen = with_forecasts(seen, name, weekly[name][season.name])
+            target = with_forecasts(target, name, weekly[name][season.name])
+        goals = _before(goals_matches, season.start)
+        return delayed(_fit_and_predict)(candidate, History(seen, goals), season.start, target)
+
+    independent = [key for key in fit_jobs if not built[key[1]].requires]
+    done = runner.run(list(weekly_jobs.values()) + [fit_job(key, {}) for key in independent])
+    computed = dict(zip(weekly_jobs, done[: len(weekly_jobs)], strict=True))
+    fitted = dict(zip(independent, done[len(weekly_jobs) :], strict=True))
+    weekly: dict[str, dict[str, pd.DataFrame]] = {}
+    for name, window in windows.items():
+        weekly[name] = {}
+        whole = precomputed.get(name, computed.get((name, None)))
+        for season in seasons:
+            weekly[name][season.name] = _season_forecasts(
+                _named(built, name),
+                whole if whole is not None else computed[(name, season.name)],
+                season.start,
+                _window_start(frame, season.name, window),
+                season.end,
+                season.name,
+                sliced=whole is not None,
+            )
+
+    # Phase 2: the fits that learn from the weekly candidates' forecasts.
+    dependent = [key for key in fit_jobs if built[key[1]].requires]
+    fitted |= dict(
+        zip(dependent, runner.run([fit_job(key, weekly) for key in dependent]), strict=True)
+    )
+
+    predictions: list[pd.DataFrame] = []
+    selections: list[dict[str, str]] = []
+    importances: list[pd.DataFrame] = []
+    for season in seasons:
+        block = season.block
+        for position, candidate in enumerate(built):
+            if candidate.cadence is Cadence.WEEKLY:
+                own = weekly[candidate.name][season.name]
+                own = own[own["match_id"].isin(block["match_id"])]
+                aligned = block[["match_id", "season"]].merge(
+                    own[["match_id", *PROBABILITY_COLUMNS]], on="match_id", how="inner"
+                )
+                proba = aligned[list(PROBABILITY_COLUMNS)].to_numpy()
+                predictions.append(
+                    _prediction_frame(candidate.name, candidate.variant, aligned, proba)
+                )
+                summary = candidate.forecast_summary(own)
+            else:
+                proba, summary, importance = fitted[(season.name, position)]
+                predictions.append(
+                    _prediction_frame(candidate.name, candidate.variant, block, proba)
+                )
+                if importance is not None:
+                    importance = importance.copy()
+                    importance.insert(0, "season", season.name)
+                    importance.insert(0, "variant", candidate.variant)
+                    importance.insert(0, "model", candidate.name)
+                    importances.append(importance)
+            selections += _selection_rows(candidate.name, candidate.variant, season.name, summary)
+
+    all_predictions = (
+        pd.concat(predictions, ignore_index=True)[PREDICTION_COLUMNS]
+        if predictions
+        else pd.DataFrame(columns=PREDICTION_COLUMNS)
+    )
+    metrics = score_predictions(all_predictions, frame[["match_id", "label"]], common_matches)
+    return WalkForwardResult(
+        predictions=all_predictions,
+        metrics=metrics,
+        selections=pd.DataFrame(selections, columns=SELECTION_COLUMNS),
+        importances=(
+            pd.concat(importances, ignore_index=True)[IMPORTANCE_COLUMNS]
+            if importances
+            else pd.DataFrame(columns=IMPORTANCE_COLUMNS)
+        ),
+        forecasts={
+            name: whole
+            for name in windows
+            if (whole := precomputed.get(name, computed.get((name, None)))) is not None
+        },
+    )
+
+
+@dataclass(frozen=True)
+class _Season:
+    """One evaluated season: its labelled matches, first kickoff, the day after its last, and
+    the labelled matches before it."""
+
+    name: str
+    block: pd.DataFrame
+    start: pd.Timestamp
+    end: pd.Timestamp
+    train: pd.DataFrame
+
+
+def _forecasts(
+    candidate: Candidate,
+    history: History,
+    span: tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp],
+) -> pd.DataFrame:
+    """A weekly candidate's walk-forward over ``span`` (anchor, earliest, end): one job."""
+    return candidate.forecasts(history, *span)
+
+
+def _fit_and_predict(
+    candidate: Candidate, history: History, as_of: pd.Timestamp, target: pd.DataFrame
+) -> tuple[np.ndarray, dict[str, Any], pd.DataFrame | None]:
+    """One season's fit and its predictions, summary and importances: one job."""
+    fitted = candidate.fit(history, as_of)
+    return fitted.predict_proba(target), dict(fitted.summary()), fitted.importances()
+
+
+class _Runner:
+    """Runs batches of independent jobs on ``n_jobs`` worker processes (in this process when
+    one), in the order given, counting them for ``progress``."""
+
+    def __init__(
+        self, n_jobs: int, total: int, progress: Callable[[int, int], None] | None
+    ) -> None:
+        self.n_jobs, self.total, self.progress, self.done = n_jobs, total, progress, 0
+
+    def run(self, jobs: list) -> list:
+        if not jobs:
+            return []
+        if self.n_jobs == 1 or len(jobs) == 1:
+            results = []
+            for function, args, kwargs in jobs:
+                results.append(function(*args, **kwargs))
+                self._advance()
+            return results
+        results: list = [None] * len(jobs)
+        parallel = Parallel(
+            n_jobs=min(self.n_jobs, len(jobs)),
+            return_as="generator_unordered",
+            batch_size=1,
+            pre_dispatch="all",
+        )
+        indexed = [delayed(_indexed)(i, job) for i, job in enumerate(jobs)]
+        for position, result in parallel(indexed):
+            results[position] = result
+            self._advance()
+        return results
+
+    def _advance(self) -> None:
+        self.done += 1
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+
+
+def _indexed(position: int, job: tuple) -> tuple[int, Any]:
+    function, args, kwargs = job
+    return position, function(*args, **kwargs)
+
+
+def _before(matches: pd.DataFrame | None, moment: pd.Timestamp) -> pd.DataFrame | None:
+    if matches is None:
+        return None
+    return matches[pd.to_datetime(matches["kickoff_date"]) < moment]
+
+
+def _season_forecasts(
+    candidate: Candidate,
+    forecasts: pd.DataFrame,
+    start: pd.Timestamp,
+    window_start: pd.Timestamp,
+    end: pd.Timestamp,
+    season: str,
+    *,
+    sliced: bool,
+) -> pd.DataFrame:
+    """A weekly candidate's forecasts from ``window_start`` to the season's ``end``: sliced
+    from its walk-forward over every season (``sliced``), else its run for this season."""
+    if sliced:
+        kickoff = pd.to_datetime(forecasts["kickoff_date"])
+        forecasts = forecasts[(kickoff >= window_start) & (kickoff < end)]
+    assert_out_of_sample(forecasts, end, f"{label(candidate)} forecasts for season {season}")
+    return forecasts
 
 
 def walk_forward_evaluate(
@@ -299,166 +555,57 @@ def walk_forward_evaluate(
     blend_spec: BlendSpec | None = None,
     goals_forecasts: pd.DataFrame | None = None,
 ) -> WalkForwardResult:
-    """Walk forward over ``eval_seasons``, predicting each with every model, and score them.
+    """:func:`evaluate_candidates` of the registered candidates these options configure.
 
-    ``features``: one row per played match with match_id, season, kickoff_date, label
-    ('H'/'D'/'A') and the feature columns. ``feature_columns``: a list, or a mapping from a
-    variant name to a list when several feature sets are compared. ``market_odds`` maps a
-    variant name to the three odds columns of ``features`` (default: odds_home/draw/away
-    when present, variant 'odds'); the variant is suffixed with the margin method.
-    ``goals_matches`` (the Dixon-Coles input, may hold second-tier matches) enables the
-    goals model, with ``goals_options`` passed to :func:`walk_forward_goals`.
+    ``feature_columns``: a list, or a mapping from a variant name to a list when several
+    feature sets are compared. ``market_odds`` maps a variant name to the three odds columns
+    of ``features`` (default: odds_home/draw/away when present, variant 'odds') of model
+    'market'; the variant is suffixed with the margin method. ``goals_matches`` (the
+    Dixon-Coles input, may hold second-tier matches) enables the goals model, with
+    ``goals_options`` passed to :func:`~ml.models.dixon_coles.walk_forward_goals`.
     ``classifier_grids`` maps a classifier kind to its candidate hyper-parameters when the
     defaults are not wanted; ``scoring``, ``n_splits`` and ``calibrations`` go to
     :func:`~ml.models.classifiers.fit_classifier`. ``blend`` adds model 'blend' (needs
     ``goals_matches``), configured by ``blend_spec`` (default: :class:`BlendSpec` on the
     odds_home/draw/away columns). ``goals_forecasts``, the output of
-    :func:`goals_walk_forward` (or :func:`walk_forward_goals`) over the evaluated seasons
-    and their blend windows, replaces the goals walk-forward this function would run: a
-    caller evaluating season by season computes it once instead of once per season.
-
-    Raises :class:`LeakageError` if a training set ever reaches into the season it
-    predicts, or the blender would learn from a goals forecast that is not out of sample.
+    :func:`goals_walk_forward` over the evaluated seasons and their blend windows, replaces
+    the goals walk-forward this function would run: a caller evaluating season by season
+    computes it once instead of once per season.
     """
-    missing = [column for column in FEATURE_FRAME_COLUMNS if column not in features.columns]
-    if missing:
-        raise ValueError(f"features is missing columns: {', '.join(missing)}")
-    if features["match_id"].duplicated().any():
-        raise ValueError("features must have one row per match_id")
-    frame = features.copy()
-    frame["kickoff_date"] = pd.to_datetime(frame["kickoff_date"])
-    frame = frame.sort_values("kickoff_date", kind="stable").reset_index(drop=True)
-    unknown = sorted(set(eval_seasons) - set(frame["season"]))
-    if unknown:
-        raise ValueError(f"no matches for evaluation season(s) {unknown}")
-    feature_sets = _feature_sets(feature_columns)
-    use_goals = goals_matches is not None or goals_forecasts is not None
-    if blend and not use_goals:
-        raise ValueError("the blend needs the goals model: pass goals_matches")
-    spec = blend_spec or BlendSpec()
+    frame_columns = set(features.columns)
     if market_odds is None:
         market_odds = (
-            {"odds": DEFAULT_ODDS_COLUMNS}
-            if set(DEFAULT_ODDS_COLUMNS) <= set(frame.columns)
-            else {}
+            {"odds": DEFAULT_ODDS_COLUMNS} if set(DEFAULT_ODDS_COLUMNS) <= frame_columns else {}
         )
-
-    predictions: list[pd.DataFrame] = []
-    selections: list[dict[str, str]] = []
-    importances: list[pd.DataFrame] = []
-    first_kickoff = frame.groupby("season")["kickoff_date"].min()
-    for season in sorted(eval_seasons, key=lambda s: first_kickoff[s]):
-        block = frame[(frame["season"] == season) & frame["label"].notna()]
-        start = block["kickoff_date"].min()
-        train = training_rows(frame, start)
-        assert_no_leakage(train["kickoff_date"], block["kickoff_date"], f"season {season}")
-        if (train["season"] == season).any():
-            raise LeakageError(f"training rows for {season} include matches of {season}")
-        if train.empty:
-            raise ValueError(f"no labelled matches before {season} to train on")
-
-        if base_rates:
-            model = BaseRateModel().fit(None, train["label"])
-            predictions.append(
-                _prediction_frame("base_rates", "train_window", block, model.predict_proba(block))
-            )
-            selections += _selection_rows(
-                "base_rates",
-                "train_window",
-                season,
-                dict(zip(("H", "D", "A"), model.probabilities_.round(4), strict=True)),
-            )
-        for name, columns in market_odds.items():
-            variant = f"{name}_{margin_method}"
-            proba = market_probabilities(block, margin_method, columns)
-            predictions.append(_prediction_frame("market", variant, block, proba))
-        for kind in classifiers:
-            for variant, columns in feature_sets.items():
-                fitted = fit_classifier(
-                    kind,
-                    train,
-                    train["label"],
-                    columns,
-                    kickoff=train["kickoff_date"],
-                    scoring=scoring,
-                    n_splits=n_splits,
-                    calibrations=calibrations,
-                    grid=(classifier_grids or {}).get(kind),
-                    random_state=random_state,
-                )
-                predictions.append(
-                    _prediction_frame(kind, variant, block, fitted.predict_proba(block))
-                )
-                selections += _selection_rows(
-                    kind,
-                    variant,
-                    season,
-                    fitted.best_params_
-                    | {"calibration": fitted.calibration_, "n_train": len(train)},
-                )
-                importance = fitted.feature_importances()
-                importance.insert(0, "season", season)
-                importance.insert(0, "variant", variant)
-                importance.insert(0, "model", kind)
-                importances.append(importance)
-        if use_goals:
-            options = dict(goals_options or {})
-            window_start = _blend_window_start(frame, season, spec.window_seasons if blend else 0)
-            end = block["kickoff_date"].max() + pd.Timedelta(days=1)
-            if goals_forecasts is None:
-                goals_all = walk_forward_goals(
-                    goals_matches,
-                    eval_start=_aligned_start(
-                        start, window_start, int(options.get("refit_every_days", 7))
-                    ),
-                    eval_end=end,
-                    **options,
-                )
-            else:
-                kickoff = pd.to_datetime(goals_forecasts["kickoff_date"])
-                goals_all = goals_forecasts[(kickoff >= window_start) & (kickoff < end)]
-            assert_out_of_sample(goals_all, end, f"goals forecasts for season {season}")
-            goals = goals_all[goals_all["match_id"].isin(block["match_id"])]
-            aligned = block[["match_id", "season"]].merge(
-                goals[["match_id", "p_home", "p_draw", "p_away"]], on="match_id", how="inner"
-            )
-            predictions.append(
-                _prediction_frame(
-                    "dixon_coles",
-                    "weekly",
-                    aligned,
-                    aligned[["p_home", "p_draw", "p_away"]].to_numpy(),
-                )
-            )
-            selections += _selection_rows(
-                "dixon_coles",
-                "weekly",
-                season,
-                {
-                    "xi": goals["xi"].iloc[0] if len(goals) else np.nan,
-                    "refits": goals["refit_date"].nunique(),
-                }
-                | {key: value for key, value in options.items() if key != "xi"},
-            )
-            if blend:
-                learn = train[train["kickoff_date"] >= window_start]
-                proba, chosen = _blend_season(learn, block, goals_all, spec, season, start)
-                predictions.append(_prediction_frame("blend", spec.variant, block, proba))
-                selections += _selection_rows("blend", spec.variant, season, chosen)
-
-    all_predictions = (
-        pd.concat(predictions, ignore_index=True)[PREDICTION_COLUMNS]
-        if predictions
-        else pd.DataFrame(columns=PREDICTION_COLUMNS)
+    use_goals = goals_matches is not None or goals_forecasts is not None
+    built = candidates(
+        CandidateOptions(
+            feature_sets=_feature_sets(feature_columns),
+            classifiers=tuple(classifiers),
+            classifier_grids=classifier_grids,
+            scoring=scoring,
+            n_splits=n_splits,
+            calibrations=tuple(calibrations),
+            random_state=random_state,
+            base_rates=base_rates,
+            markets=[("market", name, tuple(columns)) for name, columns in market_odds.items()],
+            margin_method=margin_method,
+            goals=use_goals,
+            goals_options=dict(goals_options or {}),
+            blend=blend,
+            blend_spec=blend_spec,
+        )
     )
-    metrics = score_predictions(all_predictions, frame[["match_id", "label"]], common_matches)
-    return WalkForwardResult(
-        predictions=all_predictions,
-        metrics=metrics,
-        selections=pd.DataFrame(selections, columns=SELECTION_COLUMNS),
-        importances=(
-            pd.concat(importances, ignore_index=True)[IMPORTANCE_COLUMNS]
-            if importances
-            else pd.DataFrame(columns=IMPORTANCE_COLUMNS)
-        ),
+    forecasts = (
+        {c.name: goals_forecasts for c in built if c.cadence is Cadence.WEEKLY}
+        if goals_forecasts is not None
+        else None
+    )
+    return evaluate_candidates(
+        features,
+        eval_seasons,
+        built,
+        goals_matches=goals_matches,
+        forecasts=forecasts,
+        common_matches=common_matches,
     )

@@ -5,7 +5,6 @@ Train and score share this, so a model is always served the columns it was fitte
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 PRE_MATCH_ODDS = (
@@ -13,7 +12,8 @@ PRE_MATCH_ODDS = (
     "prematch_market_draw_odds",
     "prematch_market_away_odds",
 )
-# Closing prices: the evaluation yardstick only (select_match_features.sql), never a feature.
+# Closing prices: the evaluation yardstick only, never a feature. Which closing book is the
+# yardstick is decided in dbt (int_odds_pivoted_to_matches, fct_matches.yardstick_close_*).
 CLOSING_ODDS = (
     "yardstick_close_home_odds",
     "yardstick_close_draw_odds",
@@ -24,7 +24,8 @@ PINNACLE_PRE_MATCH_ODDS = (
     "prematch_pinnacle_draw_odds",
     "prematch_pinnacle_away_odds",
 )
-# Pinnacle's pre-match book is sharper than the average; derived in type_frame.
+# Pinnacle's pre-match book is sharper than the average; its margin is removed (proportionally)
+# in dbt, int_odds_pivoted_to_matches, so SQL users, dashboards and models read the same numbers.
 PINNACLE_FEATURES = (
     "prematch_pinnacle_home_prob",
     "prematch_pinnacle_draw_prob",
@@ -62,32 +63,39 @@ NUMERIC_PREFIXES = ("home_", "away_", "prematch_", "yardstick_", "label_home", "
 
 
 def type_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Dates as datetimes and every numeric mart column as float (Postgres returns Decimals)."""
+    """Dates as datetimes and every numeric mart column as float (Postgres returns Decimals).
+
+    Market probabilities (Pinnacle's included) come from the mart as dbt computed them: the
+    models see the numbers SQL users and dashboards see. A frame with Pinnacle's prices but
+    not its probabilities is from a warehouse built before that moved to dbt: it is refused.
+    """
     out = frame.copy()
     out["kickoff_date"] = pd.to_datetime(out["kickoff_date"])
+    # Converted columns are put back in one step: assigning them one by one costs more than
+    # the conversions on a frame of one row (the API predicts one match at a time).
+    converted: dict[str, pd.Series] = {}
     for column in out.columns:
         if not column.startswith(NUMERIC_PREFIXES) or column in NOT_FEATURES:
             continue
         if column == "prematch_market_bookmaker":
             continue
-        if pd.api.types.is_numeric_dtype(out[column]) or out[column].dtype == object:
-            converted = pd.to_numeric(out[column], errors="coerce")
-            if converted.notna().sum() == out[column].notna().sum():
-                out[column] = converted.astype(float)
+        values = out[column]
+        if values.dtype == float:
+            continue  # already what the conversion would give
+        if pd.api.types.is_numeric_dtype(values) or values.dtype == object:
+            numbers = pd.to_numeric(values, errors="coerce")
+            if numbers.notna().sum() == values.notna().sum():
+                converted[column] = numbers.astype(float)
+    if converted:
+        out[list(converted)] = pd.DataFrame(converted, index=out.index)
     if "is_played" in out.columns:
         out["is_played"] = out["is_played"].astype(bool)
-    if set(PINNACLE_PRE_MATCH_ODDS) <= set(out.columns):
-        from ml.metrics import implied_probabilities
-
-        odds = out[list(PINNACLE_PRE_MATCH_ODDS)].to_numpy(dtype=float)
-        complete = ~(pd.isna(odds).any(axis=1) | (odds <= 1).any(axis=1))
-        probabilities = np.full(odds.shape, np.nan)
-        if complete.any():
-            probabilities[complete] = implied_probabilities(
-                odds[complete], "proportional"
-            ).probabilities
-        for index, column in enumerate(PINNACLE_FEATURES):
-            out[column] = probabilities[:, index]
+    missing = [column for column in PINNACLE_FEATURES if column not in out.columns]
+    if missing and set(PINNACLE_PRE_MATCH_ODDS) <= set(out.columns):
+        raise ValueError(
+            f"the frame has Pinnacle's prices but not {', '.join(missing)}: they come from "
+            "mart_match_features (int_odds_pivoted_to_matches); run `plpred transform`"
+        )
     return out
 
 

@@ -1,41 +1,44 @@
-"""What the Airflow DAGs call: one function per task, over the same steps as the CLI.
+"""What the Airflow DAG tasks call: one step of the catalogue (:mod:`ml.steps`) each.
 
 The DAG files in ``dags/`` stay thin (they are parsed every few seconds by the DAG processor):
-each task imports this module inside its body and calls one function here. The functions add
-only what a scheduler needs on top of the CLI's steps:
+each task imports this module inside its body and calls :func:`run_step` with the step's name,
+so a DAG task and ``plpred run`` execute the same function. On top of the step this adds only
+what a scheduler needs:
 
 - settings from the same place as the CLI (:func:`ml.config.get_settings`), or the warehouse
   from an Airflow connection when ``PLPRED_WAREHOUSE_CONN_ID`` names one;
-- an exception, not a summary, when a step did not do its whole job, so that the task fails
-  (a partial ingest is kept file by file, but the run must show red and not publish its asset);
+- the clock: a DAG run's logical date, else the clock carried by the asset event that
+  triggered it (``extra["as_of"]``), else the run's ``run_after``; so a backfill over snapshot
+  dates is a replay through Airflow;
+- an exception, not a summary, when a step did not do its whole job, so that the task fails;
+  a skip (``AirflowSkipException``) when the step had nothing to do and nothing downstream
+  should be scheduled;
 - a small JSON-able dict as the return value, so XComs show what each task did.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn, TextIO
 
 from rich.console import Console
+
+from ml import clock
 
 from ml.config import PostgresSettings, Settings, get_settings
 
 WAREHOUSE_CONN_ENV = "PLPRED_WAREHOUSE_CONN_ID"
-# The ledgers that score and bet write, and the dbt marts built on them (dbt selection syntax):
-# everything downstream of the ML and betting sources, with the sources' own tests.
-LEDGER_MARTS_SELECTION = "source:ml+ source:betting+"
-
-
-class IngestFailed(RuntimeError):
-    """Some file was refused or the warehouse failed: retrying the same input will not help."""
-
-
-class DownloadFailed(IngestFailed):
-    """Some file could not be fetched (after the fetcher's own retries): worth a later retry."""
+# DuckDB allows one writer process at a time: one pool, shared by every DAG's writing tasks.
+# `plpred airflow` creates it with one slot; on Postgres it may have more (docs/airflow.md).
+WAREHOUSE_POOL = "plpred_warehouse"
+# Steps whose "nothing changed" must skip the task, so that no asset event schedules more work.
+_SKIP_WHEN_UNCHANGED = frozenset({"ingest"})
 
 
 # --- settings ------------------------------------------------------------------------------
@@ -102,143 +105,239 @@ def task_settings(conn_id: str | None = None) -> Settings:
     )
 
 
-def task_console() -> Console:
-    """Rich output as plain text on stdout, which Airflow keeps in the task's log."""
-    return Console(file=sys.stdout, width=140, force_terminal=False, color_system=None)
+def task_console(file: TextIO | None = None) -> Console:
+    """Rich output as plain text on stdout (or ``file``), which Airflow keeps in the task's log."""
+    return Console(file=file or sys.stdout, width=140, force_terminal=False, color_system=None)
+
+
+# --- the clock --------------------------------------------------------------------------------
+
+
+def clock_of(context: Mapping[str, Any] | None) -> datetime:
+    """The clock of a task: its DAG run's logical date, else the latest ``as_of`` carried by
+    the asset events that triggered the run, else the run's ``run_after`` (else now)."""
+    if not context:
+        return clock.now()
+    logical = context.get("logical_date")
+    if logical is not None:
+        return clock.as_utc(logical)
+    carried = []
+    for events in (context.get("triggering_asset_events") or {}).values():
+        for event in events:
+            value = (getattr(event, "extra", None) or {}).get("as_of")
+            if value:
+                carried.append(datetime.fromisoformat(value))
+    if carried:
+        return clock.as_utc(max(carried))
+    dag_run = context.get("dag_run")
+    run_after = getattr(dag_run, "run_after", None)
+    return clock.as_utc(run_after) if run_after is not None else clock.now()
+
+
+def options_from_params(params: Mapping[str, Any] | None):
+    """``ml.steps.RunOptions`` from a DAG run's params, in the same words as the CLI's options."""
+    from ml.monitoring.policy import model_ages
+    from ml.steps import RunOptions
+    from ml.train import TrainConfig
+
+    params = params or {}
+    config = TrainConfig.from_options(
+        eval_seasons=params.get("eval_seasons") or None,
+        classifiers=params.get("classifiers") or ("logistic", "hgb"),
+        goals_model=bool(params.get("goals_model", True)),
+        second_tier=bool(params.get("second_tier", False)),
+        quick=bool(params.get("quick", False)),
+    )
+    snapshots = params.get("snapshots") or os.environ.get("PLPRED_SNAPSHOTS") or None
+    max_model_age_days, refit_age_days = model_ages(
+        params.get("max_model_age_days"), params.get("refit_age_days")
+    )
+    return RunOptions(
+        train_config=config,
+        seasons=params.get("seasons") or None,
+        snapshots=Path(snapshots) if snapshots else None,
+        max_model_age_days=max_model_age_days,
+        refit_age_days=refit_age_days,
+    )
 
 
 # --- the steps -------------------------------------------------------------------------------
 
 
-def ingest(seasons: str | None = None, *, settings: Settings | None = None) -> dict[str, Any]:
-    """Load the configured league's seasons (default: all; completed ones come from the cache)
-    and ``fixtures.csv`` into the raw tables.
-
-    Raises :class:`DownloadFailed` when a file could not be fetched and :class:`IngestFailed`
-    when one was refused or the warehouse failed; files loaded before stay loaded (one
-    transaction per file), a failed file leaves no row but its ``raw.load_log`` entry.
-    """
-    from ml.ingest import run_ingest
-    from ml.ingest.load import FAILED, LOADED, REFUSED, UNCHANGED
-
-    settings = settings or task_settings()
-    summary = run_ingest(
-        settings,
-        seasons=seasons or None,
-        files=None,
-        file_season=None,
-        include_fixtures=True,
-        console=task_console(),
-    )
-    outcome = {
-        "loaded": summary.count(LOADED),
-        "unchanged": summary.count(UNCHANGED),
-        "refused": summary.count(REFUSED),
-        "failed": summary.count(FAILED),
-        "rows_loaded": summary.rows_loaded,
-        "rows_rejected": summary.rows_rejected,
-    }
-    if summary.ok:
-        return outcome
-    problems = "; ".join(
-        [*summary.errors, *(f"{f.source_file}: {f.message}" for f in summary.files if not f.ok)]
-    )
-    only_downloads = not summary.errors and all(
-        f.status == FAILED for f in summary.files if not f.ok
-    )
-    error = DownloadFailed if only_downloads else IngestFailed
-    raise error(f"ingest on {settings.target}: {summary.headline()}: {problems}")
-
-
-def dbt_unit_tests(*, settings: Settings | None = None) -> dict[str, Any]:
-    """dbt's unit tests (the SQL logic on fixed inputs), which cosmos renders no task for."""
-    from ml.transform import run_dbt
-
-    settings = settings or task_settings()
-    summary = run_dbt(settings, ["test", "--select", "test_type:unit"], console=task_console())
-    return {"counts": summary.counts, "seconds": round(summary.seconds, 1)}
-
-
-def train(
+def run_step(
+    name: str,
+    context: Mapping[str, Any] | None = None,
     *,
-    quick: bool = False,
-    classifiers: Sequence[str] = ("logistic", "hgb"),
-    goals_model: bool = True,
-    eval_seasons: str | None = None,
+    params: Mapping[str, Any] | None = None,
+    force: bool = False,
     settings: Settings | None = None,
 ) -> dict[str, Any]:
-    """Walk-forward evaluation, MLflow logging and the champion/challenger decision."""
-    from ml.ingest.seasons import parse_seasons
-    from ml.train import TrainConfig, run_train
+    """Run the catalogue step ``name`` at the task's clock; its outcome as an XCom dict.
 
-    settings = settings or task_settings()
-    config = TrainConfig(
-        eval_seasons=tuple(s.label for s in parse_seasons(eval_seasons)) if eval_seasons else None,
-        classifiers=tuple(c for c in classifiers if c),
-        goals_model=goals_model,
-        quick=quick,
+    Raises the step's error (``StepFailed``, with the original as its cause, or for ingest the
+    retryable :class:`DownloadFailed`) to fail the task, and ``AirflowSkipException`` when the
+    step skipped (or ingest changed nothing)."""
+    from ml.steps import (
+        DownloadFailed,
+        StepFailed,
+        StepOutcome,
+        execute,
+        new_context,
+        record_external,
     )
-    result = run_train(settings, config=config, console=task_console())
-    return {
-        "run_id": result.run_id,
-        "model_version": result.model_version,
-        "selected": "/".join(result.selected),
-        "decision": result.decision.decision,
-        "training_data_end": result.training_data_end,
+
+    settings = settings or task_settings()
+    # Ingest's output is held back until the step ends, so that when it skips, the reason is
+    # the first line of the task's log (Airflow folds the skip exception into a collapsed
+    # group); ingest is short, and the other steps print as they go.
+    held = io.StringIO() if name == "ingest" else None
+    ctx = new_context(
+        settings,
+        as_of=clock_of(context),
+        options=options_from_params(
+            params if params is not None else (context or {}).get("params")
+        ),
+        console=task_console(held),
+        run_id=_run_id(context),
+    )
+    if name == "ingest" and (already := _clock_already_loaded(settings, ctx.as_of)):
+        record_external(ctx, name, StepOutcome("skipped", already))
+        _skip(f"{name}: {already}", held)
+    try:
+        result = execute(ctx, name, force=force)
+    except StepFailed as exc:
+        _release(held)
+        if isinstance(exc.__cause__, DownloadFailed):
+            raise exc.__cause__ from exc
+        raise
+    except BaseException:
+        _release(held)
+        raise
+    outcome = {
+        "step": name,
+        "status": result.status,
+        "as_of": ctx.as_of.isoformat(),
+        "detail": result.detail,
+        **result.data,
     }
+    if result.status == "skipped" or (name in _SKIP_WHEN_UNCHANGED and not result.changed):
+        _skip(f"{name}: {result.detail or 'nothing changed'}", held)
+    _release(held)
+    return outcome
 
 
-def backtest(*, settings: Settings | None = None) -> dict[str, Any]:
-    """Replay the latest walk-forward run through every strategy (once per run)."""
-    from ml.betting.ledger import backtest as run_backtest
+def _skip(reason: str, held: io.StringIO | None) -> NoReturn:
+    """Skip the task with its reason as the first line of its log, then the step's output."""
+    from airflow.sdk.exceptions import AirflowSkipException
 
-    settings = settings or task_settings()
-    summary = run_backtest(settings, console=task_console())
-    return {"source_run_id": summary.source_run_id, "backtests": len(summary.results)}
-
-
-def score(*, settings: Settings | None = None) -> dict[str, Any]:
-    """The champion predicts the matches after its training data that it has not scored.
-
-    Without a champion yet (a fresh install, before the first training) there is nothing to
-    do, which is not a failure: ``model`` is None and the DAG skips the task.
-    """
-    from ml import registry
-    from ml.score import run_score
-
-    settings = settings or task_settings()
-    if registry.get_alias(settings, registry.CHAMPION) is None:
-        return {"model": None, "scored": 0}
-    result = run_score(settings, console=task_console())
-    return {"model": f"{result.model_name} v{result.model_version}", "scored": result.n_scored}
+    print(f"Skipped: {reason}", flush=True)
+    _release(held)
+    raise AirflowSkipException(reason)
 
 
-def settle(*, settings: Settings | None = None) -> dict[str, Any]:
-    """Settle bets whose match has a verdict; re-settle corrected results."""
-    from ml.betting.ledger import settle as settle_bets
-
-    settings = settings or task_settings()
-    summary = settle_bets(settings, console=task_console())
-    return {
-        "settled": summary.new_settlements,
-        "corrections": summary.corrections,
-        "open": summary.open_bets,
-    }
+def _release(held: io.StringIO | None) -> None:
+    """Write the step output held back so far to the task's log."""
+    if held is not None:
+        sys.stdout.write(held.getvalue())
+        sys.stdout.flush()
+        held.seek(0)
+        held.truncate()
 
 
-def place_bets(*, settings: Settings | None = None) -> dict[str, Any]:
-    """Every strategy bets on the upcoming matches the champion has predicted."""
-    from ml.betting.ledger import place_bets as place
+def _run_id(context: Mapping[str, Any] | None) -> str | None:
+    """The catalogue's run id of a task: its DAG run's, so ops.step_runs groups a DAG run."""
+    dag_run = (context or {}).get("dag_run")
+    if dag_run is None:
+        return None
+    return f"airflow:{dag_run.dag_id}:{dag_run.run_id}"
 
-    settings = settings or task_settings()
-    summary = place(settings, console=task_console())
-    return {"bets": len(summary.bets), "notes": list(summary.notes)}
+
+def _clock_already_loaded(settings: Settings, as_of: datetime) -> str | None:
+    """Why an ingest at ``as_of`` has nothing to do because it is a re-run: the warehouse has
+    loaded at this very clock and since at a later one (ingest itself would refuse the clock
+    behind it, ``ClockBehindError``). None otherwise, including for a clock never loaded at,
+    which ingest must still refuse loudly: data is never unlearned."""
+    from ml.ingest.load import newest_known_at
+    from ml.warehouse import apply_ddl, connect
+
+    at = clock.utc_naive(as_of)
+    with connect(settings) as conn:
+        apply_ddl(conn)
+        newest = newest_known_at(conn)
+        if newest is None or newest <= at:
+            return None
+        loaded = conn.scalar("select count(*) from raw.load_log where known_at = ?", [at])
+    if not loaded:
+        return None
+    return (
+        f"a re-run: this clock was loaded before, and the warehouse has since loaded data known "
+        f"at {clock.describe(newest)}"
+    )
 
 
-def build_ledger_marts(*, settings: Settings | None = None) -> dict[str, Any]:
-    """``dbt build`` of the marts on the predictions and betting ledgers, with their tests."""
+def carry_clock(context: Mapping[str, Any], outlet: Any, outcome: Mapping[str, Any]) -> None:
+    """Put the task's clock on the asset event it emits, for the DAGs it triggers."""
+    context["outlet_events"][outlet].extra = {"as_of": outcome["as_of"]}
+
+
+def request_retrain(context: Mapping[str, Any], outlet: Any) -> dict[str, Any]:
+    """The body of ``request_retrain``: emit ``outlet`` (which schedules plpred_train) at the
+    monitor's clock when the monitor task of this run decided a full retrain; skip otherwise
+    (a skipped task emits no asset event)."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    outcome = context["ti"].xcom_pull(task_ids="monitor") or {}
+    if outcome.get("action") != "retrain":
+        action = outcome.get("action") or "no monitoring run"
+        raise AirflowSkipException(f"the monitor decided: {action}")
+    carry_clock(context, outlet, outcome)
+    return {"as_of": outcome["as_of"], "trigger": outcome.get("trigger")}
+
+
+# The transform DAG builds the dbt project as the CLI does (`dbt build`), one layer per task, in
+# this order. Each layer's `dbt build` runs its seeds and models with their unit and data tests;
+# a test that spans layers (a mart's relationship to a source, say) runs with the last layer it
+# reads, because the layers before it leave out every node downstream of a later layer and dbt's
+# `buildable` indirect selection takes a test only once all it reads is built or selected. The
+# three selections together are the whole project, each node once (tests/dags/test_dag_integrity.py).
+DBT_LAYERS: dict[str, dict[str, str]] = {
+    "staging": {"select": "resource_type:seed staging", "exclude": "intermediate+"},
+    "intermediate": {"select": "intermediate", "exclude": "marts+"},
+    "marts": {"select": "marts"},
+}
+
+
+def build_dbt_layer(
+    layer: str, context: Mapping[str, Any] | None = None, *, settings: Settings | None = None
+) -> dict[str, Any]:
+    """One layer of the dbt project (:data:`DBT_LAYERS`): ``dbt build`` of its nodes, one
+    invocation, so the task pays dbt's start-up once. Every node's status and time goes to the
+    task log and the XCom; a failing model or test raises :class:`ml.transform.DbtError` naming
+    it, which fails the task and stops the layers after it."""
     from ml.transform import build
 
     settings = settings or task_settings()
-    summary = build(settings, select=LEDGER_MARTS_SELECTION, console=task_console())
-    return {"counts": summary.invocations[0].counts}
+    console = task_console()
+    summary = build(settings, indirect_selection="buildable", console=console, **DBT_LAYERS[layer])
+    invocation = summary.invocations[0]
+    for unique_id, status, seconds in invocation.nodes:
+        console.print(f"  {status:<7} {seconds:7.2f} s  {unique_id}")
+    return {
+        "layer": layer,
+        "counts": invocation.counts,
+        "seconds": round(invocation.seconds, 1),
+        "nodes": {unique_id: status for unique_id, status, _ in invocation.nodes},
+    }
+
+
+def record_transform(context: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The transform step as the DAG's layer tasks built it: recorded in the catalogue's log as
+    the step ``transform`` would be, so later steps know the marts changed."""
+    from ml.steps import StepOutcome, new_context, record_external
+
+    settings = task_settings()
+    ctx = new_context(
+        settings, as_of=clock_of(context), console=task_console(), run_id=_run_id(context)
+    )
+    record_external(ctx, "transform", StepOutcome("done", "built layer by layer", True))
+    return {"step": "transform", "status": "done", "as_of": ctx.as_of.isoformat()}

@@ -1,24 +1,36 @@
-"""Figures for the training artifacts and the report: real plots (matplotlib), not ASCII."""
+"""Figures for the training artifacts (real plots, matplotlib, not ASCII) and the one way
+every figure of the project is made, :func:`new_figure`.
+
+A figure made by ``matplotlib.pyplot`` stays open in pyplot's registry until someone closes
+it: a training run saving two PNGs per run left them all open (CI warned "More than 20 figures
+have been opened"). :func:`new_figure` makes a plain :class:`~matplotlib.figure.Figure`,
+which pyplot never sees and the garbage collector frees once it is saved and dropped; the
+report's figures (``ml/report/``) are made the same way."""
 
 from __future__ import annotations
 
-import matplotlib
+from typing import Any
 
-matplotlib.use("Agg")
+import pandas as pd
+from matplotlib.figure import Figure
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from ml.metrics import OUTCOMES, reliability_table  # noqa: E402
+from ml.metrics import OUTCOMES, reliability_table
 
 OUTCOME_NAMES = {"H": "home win", "D": "draw", "A": "away win"}
 
 
-def reliability_figure(frames: dict[str, pd.DataFrame], n_bins: int = 10):
+def new_figure(**kwargs: Any) -> Figure:
+    """A figure outside pyplot's registry (nothing to close); ``kwargs`` as for ``Figure``.
+    Saving it as PNG uses the Agg renderer whatever pyplot's backend is."""
+    return Figure(**kwargs)
+
+
+def reliability_figure(frames: dict[str, pd.DataFrame], n_bins: int = 10) -> Figure:
     """One panel per outcome: forecast probability against observed frequency, per model.
 
     ``frames`` maps a label to predictions with p_home, p_draw, p_away and label."""
-    figure, axes = plt.subplots(1, 3, figsize=(13, 4.4), sharey=True)
+    figure = new_figure(figsize=(13, 4.4))
+    axes = figure.subplots(1, 3, sharey=True)
     for label, frame in frames.items():
         if frame.empty:
             continue
@@ -42,7 +54,9 @@ def reliability_figure(frames: dict[str, pd.DataFrame], n_bins: int = 10):
     return figure
 
 
-def importance_figure(importances: pd.DataFrame, selected: tuple[str, str], top: int = 20):
+def importance_figure(
+    importances: pd.DataFrame, selected: tuple[str, str], top: int = 20
+) -> Figure:
     """The largest mean absolute importances of a model over the evaluated seasons."""
     model, variant = selected
     part = importances[(importances["model"] == model) & (importances["variant"] == variant)]
@@ -57,96 +71,10 @@ def importance_figure(importances: pd.DataFrame, selected: tuple[str, str], top:
         .sort_values()
         .tail(top)
     )
-    figure, axis = plt.subplots(figsize=(8, 0.3 * len(ranked) + 1.5))
+    figure = new_figure(figsize=(8, 0.3 * len(ranked) + 1.5))
+    axis = figure.subplots()
     axis.barh(ranked.index, ranked.values, color="#3b6ea5")
     axis.set_xlabel("mean |importance| over evaluated seasons")
     axis.set_title(f"Feature importance: {model}/{variant}")
-    figure.tight_layout()
-    return figure
-
-
-# --- the HTML report (ml/report.py) -----------------------------------------------------------
-
-REPORT_COLOURS = {
-    "model": "#3b6ea5",
-    "market_pre": "#d08c2f",
-    "market_close": "#7f7f7f",
-}
-STRATEGY_COLOURS = ("#3b6ea5", "#d08c2f", "#4e9a5b", "#b5485d", "#7b5ea7", "#5a9bb0")
-
-
-def model_market_figure(comparison: pd.DataFrame, model_label: str):
-    """RPS, log loss and accuracy per season, the model against the market's prices.
-
-    ``comparison`` has one row per season (no 'all' row) with model_rps, market_pre_rps,
-    market_close_rps, model_log_loss, market_pre_log_loss, model_accuracy and
-    market_pre_accuracy; a missing column or value is simply not drawn."""
-    panels = (
-        ("RPS (lower is better)", "rps", ("model", "market_pre", "market_close")),
-        ("log loss (lower is better)", "log_loss", ("model", "market_pre", "market_close")),
-        ("accuracy (higher is better)", "accuracy", ("model", "market_pre", "market_close")),
-    )
-    names = {
-        "model": f"model ({model_label})",
-        "market_pre": "market, pre-match",
-        "market_close": "market, closing",
-    }
-    seasons = comparison["season"].astype(str).tolist()
-    figure, axes = plt.subplots(1, 3, figsize=(13, 3.8))
-    for axis, (title, metric, sources) in zip(axes, panels, strict=True):
-        for source in sources:
-            column = f"{source}_{metric}"
-            if column not in comparison or comparison[column].isna().all():
-                continue
-            axis.plot(
-                seasons,
-                comparison[column].astype(float),
-                marker="o",
-                linewidth=2 if source == "model" else 1.5,
-                linestyle="--" if source == "market_close" else "-",
-                color=REPORT_COLOURS[source],
-                label=names[source],
-            )
-        axis.set_title(title, fontsize=11)
-        axis.grid(alpha=0.3)
-        axis.tick_params(axis="x", labelrotation=45, labelsize=8)
-        if metric == "accuracy":
-            axis.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
-    handles, labels = axes[0].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="upper center", ncol=3, frameon=False, fontsize=9)
-    figure.tight_layout(rect=(0, 0, 1, 0.9))
-    return figure
-
-
-def bankroll_figure(curves: pd.DataFrame, title: str, start: float | None = None):
-    """The bankroll of each strategy over time, one step line per strategy.
-
-    ``curves`` has strategy, day and bankroll (at the end of each day it moved); ``start``
-    draws the starting bankroll as a reference line, so losing and winning read at a glance."""
-    import matplotlib.dates as mdates
-
-    figure, axis = plt.subplots(figsize=(12, 4.2))
-    for number, (strategy, part) in enumerate(curves.groupby("strategy", sort=True)):
-        part = part.sort_values("day")
-        axis.step(
-            pd.to_datetime(part["day"]),
-            part["bankroll"].astype(float),
-            where="post",
-            linewidth=1.8,
-            # a young book has few days: dots keep strategies that moved together apart
-            marker="o" if len(part) <= 40 else None,
-            markersize=5,
-            color=STRATEGY_COLOURS[number % len(STRATEGY_COLOURS)],
-            label=str(strategy),
-        )
-    locator = mdates.AutoDateLocator(maxticks=10)
-    axis.xaxis.set_major_locator(locator)
-    axis.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    if start is not None:
-        axis.axhline(start, color="grey", linestyle="--", linewidth=1, label="starting bankroll")
-    axis.set_title(title, fontsize=11)
-    axis.set_ylabel("bankroll")
-    axis.grid(alpha=0.3)
-    axis.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=9, frameon=False)
     figure.tight_layout()
     return figure

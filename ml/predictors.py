@@ -1,96 +1,35 @@
-"""Fitted models behind one interface, so the registry stores and serves any of them the same way.
+"""How MLflow serves any fitted candidate: :func:`pyfunc_model` wraps it as a plain pyfunc
+model, so ``models:/plpred-E0@champion`` loads the same way whichever kind won.
 
-A predictor knows which columns of ``mart_match_features`` it reads (``input_columns``) and
-returns a DataFrame with ``p_home, p_draw, p_away`` (and goals forecasts where the model has
-them). :class:`PlpredPyfunc` wraps one for MLflow, so ``models:/plpred-E0@champion`` loads
-as a plain pyfunc model whichever kind won.
+A fitted candidate (:class:`ml.modeling.interface.Fitted`) knows which columns of
+``mart_match_features`` it reads (``input_columns``) and returns a DataFrame with ``p_home,
+p_draw, p_away`` (and goals forecasts where the model has them). The fitted classes live with
+their candidates in :mod:`ml.modeling`; their old names here keep versions registered before
+that move loadable (their pickles name ``ml.predictors``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from importlib import import_module
 
-import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:
-    from ml.models.blend import BlendFit, BlendSpec
-    from ml.models.dixon_coles import DixonColes
+from ml.modeling.dixon_coles import GOALS_COLUMNS, OUTPUT_COLUMNS
 
-OUTPUT_COLUMNS = ("p_home", "p_draw", "p_away")
-GOALS_COLUMNS = ("home_xg", "away_xg", "p_over_2_5")
+__all__ = ["GOALS_COLUMNS", "OUTPUT_COLUMNS", "pyfunc_model"]
 
-
-def _frame(proba: np.ndarray, index: pd.Index) -> pd.DataFrame:
-    return pd.DataFrame(np.asarray(proba, dtype=float), columns=list(OUTPUT_COLUMNS), index=index)
-
-
-@dataclass
-class ClassifierPredictor:
-    """A tuned scikit-learn classifier on mart feature columns."""
-
-    estimator: object
-    feature_columns: Sequence[str]
-
-    @property
-    def input_columns(self) -> list[str]:
-        return list(self.feature_columns)
-
-    def predict(self, features: pd.DataFrame) -> pd.DataFrame:
-        matrix = features[list(self.feature_columns)].astype(float)
-        return _frame(self.estimator.predict_proba(matrix), features.index)
+# Where the fitted classes that versions registered before ml.modeling were pickled as moved to.
+_MOVED = {
+    "ClassifierPredictor": "ml.modeling.classifiers",
+    "GoalsPredictor": "ml.modeling.dixon_coles",
+    "BlendPredictor": "ml.modeling.blend",
+}
 
 
-@dataclass
-class GoalsPredictor:
-    """A fitted Dixon-Coles model: outcome, over 2.5 and expected goals from team strengths."""
-
-    model: object
-    input_columns: list[str] = field(
-        default_factory=lambda: ["league", "kickoff_date", "home_team", "away_team"]
-    )
-
-    def predict(self, features: pd.DataFrame) -> pd.DataFrame:
-        frame = features.copy()
-        frame["kickoff_date"] = pd.to_datetime(frame["kickoff_date"])
-        out = self.model.predict(frame)
-        return out[[*OUTPUT_COLUMNS, *GOALS_COLUMNS]].set_index(features.index)
-
-
-@dataclass
-class BlendPredictor:
-    """The stacked blend served live: a Dixon-Coles fit on every played match and the blender.
-
-    Reads the fixture's identity for the goals model and the pre-match odds columns of
-    ``mart_match_features`` for the market (and Pinnacle), exactly as the walk-forward
-    did; expected goals and over 2.5 come from the goals model, which is the only part
-    that knows about goals. A fixture without market odds gets NaN probabilities, which
-    ``plpred score`` leaves for a later run.
-    """
-
-    goals_model: DixonColes
-    blender: BlendFit
-    spec: BlendSpec
-
-    @property
-    def input_columns(self) -> list[str]:
-        return ["league", "kickoff_date", "home_team", "away_team", *self.spec.odds_columns]
-
-    def predict(self, features: pd.DataFrame) -> pd.DataFrame:
-        from ml.models.blend import blend_inputs
-
-        frame = features.copy()
-        frame["kickoff_date"] = pd.to_datetime(frame["kickoff_date"])
-        for column in self.spec.odds_columns:
-            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
-        goals = self.goals_model.predict(frame)
-        inputs = blend_inputs(frame, goals[list(OUTPUT_COLUMNS)].to_numpy(), self.spec)
-        out = _frame(self.blender.predict_proba(inputs), features.index)
-        for column in GOALS_COLUMNS:
-            out[column] = goals[column].to_numpy()
-        return out
+def __getattr__(name: str):
+    if name in _MOVED:
+        return getattr(import_module(_MOVED[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def pyfunc_model(predictor: object):

@@ -238,14 +238,81 @@ def load_query(name: str, directory: Path = QUERIES_DIR) -> NamedQuery:
     return parse_query(name, path.read_text(), path)
 
 
-def run_query(
-    settings: Settings, name: str, values: Mapping[str, str] | None = None
-) -> pd.DataFrame:
-    """Run a named query on the configured warehouse and return its rows."""
-    query = load_query(name)
+# --- shortcuts: parameter values that name something the warehouse has to look up ----------
+
+LATEST_BACKTEST = "latest-backtest"
+BOOKS_QUERY = "betting__books"
+# parameter -> shortcut value -> what it stands for (shown by `plpred sql --list`)
+SHORTCUTS: dict[str, dict[str, str]] = {
+    "book": {
+        LATEST_BACKTEST: (
+            "the strategy's latest backtest: the one created last; among the backtests of one "
+            "training run, the model and variant the run selected (then most bets). "
+            f"`plpred sql {BOOKS_QUERY}` lists every book and marks it (is_latest_backtest)"
+        )
+    }
+}
+
+
+def _value(query: NamedQuery, values: Mapping[str, str], name: str) -> str | None:
+    """The value a parameter takes (given, else its default); None when the query has none."""
+    for parameter in query.parameters:
+        if parameter.name == name:
+            return values.get(name, parameter.default)
+    return None
+
+
+def latest_backtest(settings: Settings, strategy: str | None, league: str | None = None) -> str:
+    """The backtest id ``book=latest-backtest`` stands for: the first backtest of ``strategy``
+    (any strategy when None or 'all') in ``betting__books``' order, where ``is_latest_backtest``
+    marks one per strategy; across strategies, the one created last."""
+    league = league or settings.league
+    wanted = strategy if strategy and strategy != "all" else "all"
+    books_query = load_query(BOOKS_QUERY)
+    sql, params = bind(books_query, {"league": league, "strategy": wanted})
+    with connect(settings) as conn:
+        books = conn.query_df(sql, params)
+    latest = books[(books["mode"] == "backtest") & books["is_latest_backtest"].astype(bool)]
+    if latest.empty:
+        who = f"strategy {wanted}" if wanted != "all" else "any strategy"
+        raise QueryError(
+            f"book={LATEST_BACKTEST}: there is no backtest of {who} in {league} yet "
+            f"(`plpred backtest` makes them; `plpred sql {BOOKS_QUERY}` lists the books)"
+        )
+    latest = latest.sort_values(["created_at_uk", "book"], ascending=[False, True], kind="stable")
+    return str(latest.iloc[0]["book"])
+
+
+def resolve_shortcuts(
+    settings: Settings, query: NamedQuery, values: Mapping[str, str] | None = None
+) -> tuple[dict[str, str], list[str]]:
+    """``values`` with every shortcut (``book=latest-backtest``) replaced by what it names in
+    the warehouse, and one note per replacement saying what it became."""
+    resolved = dict(values or {})
+    notes: list[str] = []
+    if _value(query, resolved, "book") == LATEST_BACKTEST:
+        book = latest_backtest(
+            settings, _value(query, resolved, "strategy"), _value(query, resolved, "league")
+        )
+        resolved["book"] = book
+        notes.append(f"book={LATEST_BACKTEST} is {book}")
+    return resolved, notes
+
+
+def _execute(settings: Settings, query: NamedQuery, values: Mapping[str, str]) -> pd.DataFrame:
     sql, params = bind(query, values)
     with connect(settings) as conn:
         return conn.query_df(sql, params)
+
+
+def run_query(
+    settings: Settings, name: str, values: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """Run a named query on the configured warehouse and return its rows (shortcuts such as
+    ``book=latest-backtest`` resolved first)."""
+    query = load_query(name)
+    resolved, _ = resolve_shortcuts(settings, query, values)
+    return _execute(settings, query, resolved)
 
 
 # --- printing ----------------------------------------------------------------------------------
@@ -335,9 +402,22 @@ def print_catalogue(queries: list[NamedQuery], console: Console) -> None:
         table.add_row(
             query.name,
             query.question,
-            ", ".join(f"{p.name}={p.default}" for p in query.parameters),
+            ", ".join(_parameter_text(p) for p in query.parameters),
         )
     console.print(table)
+    for name, shortcuts in SHORTCUTS.items():
+        for value, meaning in shortcuts.items():
+            users = [q.name for q in queries if any(p.name == name for p in q.parameters)]
+            if users:
+                console.print(
+                    f"Shortcut [bold]{name}={value}[/bold] ({', '.join(users)}): {meaning}."
+                )
+
+
+def _parameter_text(parameter: Parameter) -> str:
+    shortcuts = SHORTCUTS.get(parameter.name, {})
+    text = f"{parameter.name}={parameter.default}"
+    return text + "".join(f" (or {value})" for value in shortcuts)
 
 
 def print_query_result(
@@ -350,10 +430,18 @@ def print_query_result(
 ) -> pd.DataFrame:
     """What ``plpred sql NAME`` does: run the query and print it (a table, or CSV)."""
     query = load_query(name)
-    frame = run_query(settings, name, values)
+    resolved, notes = resolve_shortcuts(settings, query, values)
+    frame = _execute(settings, query, resolved)
     if as_csv:
         console.file.write(frame_csv(frame))
         console.file.flush()
-    else:
-        print_frame(frame, console, title=query.question)
+        return frame
+    for note in notes:
+        console.print(f"[dim]{note}[/dim]")
+    print_frame(frame, console, title=query.question)
+    if frame.empty and any(p.name == "book" for p in query.parameters):
+        console.print(
+            f"[dim]`plpred sql {BOOKS_QUERY}` lists the books (live and every backtest) and "
+            f"their bets; book={LATEST_BACKTEST} names a strategy's latest backtest.[/dim]"
+        )
     return frame

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from ml.config import Settings
+from ml.warehouse import WarehouseError
 
 CHAMPION = "champion"
 CHALLENGER = "challenger"
@@ -25,6 +26,17 @@ TAG_TRAINING_END = "plpred.training_data_end"
 TAG_DECISION = "plpred.champion_decision"
 TAG_REASON = "plpred.champion_reason"
 TAG_LEAGUE = "plpred.league"
+# The clock (UTC, ISO) the version was trained or refitted at: its age is measured from it in
+# replay time as in real time. A refit names the version it refits and keeps its config.
+TAG_TRAINED_AS_OF = "plpred.trained_as_of"
+TAG_REFIT_OF = "plpred.refit_of"
+TAG_CONFIG = "plpred.train_config"
+# On the league's experiment: the warehouse target whose runs and models the store holds.
+TAG_TARGET = "plpred.target"
+
+
+class RegistryError(WarehouseError):
+    """The MLflow store belongs to another warehouse; the message says what to do."""
 
 
 def model_name(league: str) -> str:
@@ -71,16 +83,50 @@ def configure(settings: Settings) -> str:
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     if settings.mlflow_tracking_uri_override is None:
         settings.mlflow_dir.mkdir(parents=True, exist_ok=True)
+    # MLflow also writes the URI into MLFLOW_TRACKING_URI, which ml.config reads as the user's
+    # own choice: put back what the user had, or the next Settings of this process (another
+    # target, another home) would inherit this store.
+    users_choice = os.environ.get("MLFLOW_TRACKING_URI")
     mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
     mlflow.set_registry_uri(settings.mlflow_tracking_uri)
+    if users_choice is None:
+        os.environ.pop("MLFLOW_TRACKING_URI", None)
+    else:
+        os.environ["MLFLOW_TRACKING_URI"] = users_choice
     name = model_name(settings.league)
     experiment = mlflow.get_experiment_by_name(name)
-    if experiment is not None:
-        return experiment.experiment_id
-    artifact_location = (
-        settings.mlflow_artifact_location if settings.mlflow_tracking_uri_override is None else None
-    )
-    return mlflow.create_experiment(name, artifact_location=artifact_location)
+    if experiment is None:
+        artifact_location = (
+            settings.mlflow_artifact_location
+            if settings.mlflow_tracking_uri_override is None
+            else None
+        )
+        experiment_id = mlflow.create_experiment(
+            name, artifact_location=artifact_location, tags={TAG_TARGET: settings.target}
+        )
+        return experiment_id
+    _check_target(settings, name, experiment)
+    return experiment.experiment_id
+
+
+def _check_target(settings: Settings, name: str, experiment: Any) -> None:
+    """A champion counts for a warehouse only if that warehouse holds its training run. Each
+    target has its own store under PLPRED_HOME (:attr:`Settings.mlflow_dir`); a store given
+    with MLFLOW_TRACKING_URI is claimed by the first target that uses it, and another target
+    is refused rather than handed the first one's champion. A store from before the claim
+    (untagged) is claimed now."""
+    owner = experiment.tags.get(TAG_TARGET)
+    if owner is None:
+        _client().set_experiment_tag(experiment.experiment_id, TAG_TARGET, settings.target)
+        return
+    if owner != settings.target:
+        raise RegistryError(
+            f"the MLflow store {settings.mlflow_tracking_uri} holds {name} of the {owner} "
+            f"warehouse, not of {settings.target}: its champion was trained on the other "
+            f"warehouse's data. Give the {settings.target} warehouse its own store (unset "
+            "MLFLOW_TRACKING_URI to use one under PLPRED_HOME, or point it at another "
+            "server or database)."
+        )
 
 
 @dataclass(frozen=True)
@@ -93,6 +139,11 @@ class RegisteredVersion:
     tags: dict[str, str]
     created_at: datetime | None = None
 
+    @property
+    def trained_as_of(self) -> datetime | None:
+        value = self.tags.get(TAG_TRAINED_AS_OF)
+        return datetime.fromisoformat(value) if value else None
+
 
 def _client():
     from mlflow import MlflowClient
@@ -100,16 +151,7 @@ def _client():
     return MlflowClient()
 
 
-def get_alias(settings: Settings, alias: str = CHAMPION) -> RegisteredVersion | None:
-    """The version behind ``alias`` for the configured league, or None when there is none."""
-    from mlflow.exceptions import MlflowException
-
-    configure(settings)
-    name = model_name(settings.league)
-    try:
-        mv = _client().get_model_version_by_alias(name, alias)
-    except MlflowException:
-        return None
+def _registered(name: str, mv: Any) -> RegisteredVersion:
     return RegisteredVersion(
         name=name,
         version=str(mv.version),
@@ -123,6 +165,46 @@ def get_alias(settings: Settings, alias: str = CHAMPION) -> RegisteredVersion | 
             else None
         ),
     )
+
+
+def get_alias(settings: Settings, alias: str = CHAMPION) -> RegisteredVersion | None:
+    """The version behind ``alias`` for the configured league, or None when there is none."""
+    from mlflow.exceptions import MlflowException
+
+    configure(settings)
+    name = model_name(settings.league)
+    try:
+        mv = _client().get_model_version_by_alias(name, alias)
+    except MlflowException:
+        return None
+    return _registered(name, mv)
+
+
+def versions(settings: Settings) -> list[RegisteredVersion]:
+    """Every registered version of the league's model, oldest first."""
+    configure(settings)
+    name = model_name(settings.league)
+    found = _client().search_model_versions(f"name = '{name}'")
+    return sorted((_registered(name, mv) for mv in found), key=lambda v: int(v.version))
+
+
+def find_version(settings: Settings, tags: dict[str, str]) -> RegisteredVersion | None:
+    """The newest version carrying all of ``tags``: a registration that an interrupted run
+    made already (versions are registered with their tags in one call), to finish, not redo."""
+    matching = [
+        v for v in versions(settings) if all(v.tags.get(k) == str(x) for k, x in tags.items())
+    ]
+    return matching[-1] if matching else None
+
+
+def register(run_model_uri: str, name: str, tags: dict[str, Any]) -> str:
+    """Register a logged model as a new version of ``name`` with its tags, in one call."""
+    import mlflow
+
+    version = mlflow.register_model(
+        run_model_uri, name, tags={key: str(value) for key, value in tags.items()}
+    )
+    return str(version.version)
 
 
 def run_metrics(run_id: str) -> dict[str, float]:
@@ -145,6 +227,16 @@ def load_champion(settings: Settings):
 
     configure(settings)
     return mlflow.pyfunc.load_model(f"models:/{model_name(settings.league)}@{CHAMPION}")
+
+
+def load_version(settings: Settings, version: str):
+    """Load one registered version of the league's model as a pyfunc model (the API serves the
+    version it found behind the champion alias, so a promotion between the look-up and the
+    load cannot mix two versions)."""
+    import mlflow.pyfunc
+
+    configure(settings)
+    return mlflow.pyfunc.load_model(f"models:/{model_name(settings.league)}/{version}")
 
 
 def predictions_frame(model: Any, features: pd.DataFrame) -> pd.DataFrame:

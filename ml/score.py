@@ -8,12 +8,12 @@ append-only ledger with one row per (model, version, match).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pandas as pd
 from rich.console import Console
 
-from ml import registry
+from ml import clock, registry
 from ml.config import Settings
 from ml.features import type_frame
 from ml.warehouse import apply_ddl, connect, read_sql
@@ -32,7 +32,9 @@ class ScoreResult:
     predictions: pd.DataFrame
 
 
-def _input_columns(model) -> list[str]:
+def input_columns(model) -> list[str]:
+    """The columns of mart_match_features the model reads (its MLflow signature): what
+    scoring selects, here and in the API."""
     schema = model.metadata.get_input_schema()
     return list(schema.input_names())
 
@@ -69,8 +71,13 @@ def prediction_rows(
     return rows
 
 
-def run_score(settings: Settings, *, console: Console | None = None) -> ScoreResult:
+def run_score(
+    settings: Settings, *, console: Console | None = None, as_of: datetime | None = None
+) -> ScoreResult:
+    """The champion predicts the matches that kick off after the clock ``as_of`` (default: now)
+    and after its training data, once per version; ``predicted_at`` is the clock."""
     console = console or Console(stderr=True)
+    as_of = clock.as_utc(as_of or clock.now())
     champion = registry.get_alias(settings, registry.CHAMPION)
     if champion is None:
         raise ScoreError(
@@ -85,7 +92,13 @@ def run_score(settings: Settings, *, console: Console | None = None) -> ScoreRes
         apply_ddl(conn)
         matches = conn.query_df(
             read_sql("ml/select_unscored_matches.sql"),
-            [settings.league, champion.training_data_end, champion.name, champion.version],
+            [
+                settings.league,
+                champion.training_data_end,
+                clock.utc_naive(as_of),
+                champion.name,
+                champion.version,
+            ],
         )
     label = f"{champion.name} v{champion.version} ({champion.label})"
     if matches.empty:
@@ -94,10 +107,8 @@ def run_score(settings: Settings, *, console: Console | None = None) -> ScoreRes
     matches = type_frame(matches)
     with console.status(f"scoring {len(matches)} matches with {label}"):
         model = registry.load_champion(settings)
-        output = registry.predictions_frame(model, matches[_input_columns(model)])
-    rows = prediction_rows(
-        matches, output, champion, settings.league, datetime.now(UTC).replace(tzinfo=None)
-    )
+        output = registry.predictions_frame(model, matches[input_columns(model)])
+    rows = prediction_rows(matches, output, champion, settings.league, clock.utc_naive(as_of))
     bad = rows[rows[["p_home", "p_draw", "p_away"]].isna().any(axis=1)]
     if not bad.empty:
         console.print(

@@ -11,11 +11,13 @@ the latest evaluated season (:func:`ml.registry.decide_promotion`).
 
 from __future__ import annotations
 
+import json
+import os
 import tempfile
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -24,14 +26,12 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ml import registry
+from ml import clock, registry
 from ml.config import Settings
 from ml.evaluation import (
     ALL_SEASONS,
     WalkForwardResult,
-    goals_walk_forward,
-    score_predictions,
-    walk_forward_evaluate,
+    evaluate_candidates,
 )
 from ml.features import (
     CLOSING_ODDS,
@@ -40,8 +40,9 @@ from ml.features import (
     feature_sets,
     type_frame,
 )
-from ml.models.blend import BlendFit, BlendSpec
-from ml.models.dixon_coles import DixonColes
+from ml.modeling.candidates import candidates, find
+from ml.modeling.interface import Candidate, CandidateOptions, Fitted, History
+from ml.models.blend import BlendSpec
 from ml.warehouse import apply_ddl, connect, read_sql
 
 # The second tier whose history teaches the goals model about promoted clubs.
@@ -57,7 +58,15 @@ SECOND_TIER = {
 
 # Yardsticks, not candidates: a champion that is the market itself could never find value.
 BASELINES = ("base_rates", "market_pre", "market_close")
+# The season of the kept model's importances measured on its fit on every played match.
+FINAL_FIT_SEASON = "final"
 MARGIN_METHOD = "proportional"
+# The market yardsticks as the ledgers name them: what a bettor could take, and the closing
+# line (Pinnacle's where it priced the match, else the average).
+MARKETS = (
+    ("market_pre", "avg", PRE_MATCH_ODDS),
+    ("market_close", "pinnacle_else_avg", CLOSING_ODDS),
+)
 # The blend pools the average pre-match prices (what a bettor sees), Pinnacle's where it
 # priced the match, and the goals model's weekly walk-forward.
 BLEND_SPEC = BlendSpec(
@@ -65,6 +74,15 @@ BLEND_SPEC = BlendSpec(
     pinnacle_odds=PINNACLE_PRE_MATCH_ODDS,
     margin_method=MARGIN_METHOD,
 )
+
+
+# The classifiers a run evaluates by default, and with ``--candidates all``. Gradient boosting
+# is opt-in: on E0's six-season walk-forward it cost about six times the logistic models'
+# CPU (85% of the walk-forward's) for an RPS of 0.1997 (with the market's features) against
+# the blend's 0.1980, and it has never been champion (docs/performance.md).
+DEFAULT_CLASSIFIERS: tuple[str, ...] = ("logistic",)
+ALL_CLASSIFIERS: tuple[str, ...] = ("logistic", "hgb")
+CANDIDATE_SETS = ("default", "all")
 
 
 class TrainError(RuntimeError):
@@ -81,13 +99,98 @@ class TrainConfig:
 
     eval_seasons: tuple[str, ...] | None = None
     n_eval_seasons: int = 6
-    classifiers: tuple[str, ...] = ("logistic", "hgb")
+    classifiers: tuple[str, ...] = DEFAULT_CLASSIFIERS
     variants: tuple[str, ...] = ("football", "with_market")
     goals_model: bool = True
     blend: bool = True
     second_tier: bool = False
     quick: bool = False
     random_state: int = 0
+
+    @classmethod
+    def from_options(
+        cls,
+        *,
+        eval_seasons: str | None = None,
+        classifiers: str | Sequence[str] | None = None,
+        candidates: str = "default",
+        goals_model: bool = True,
+        second_tier: bool = False,
+        quick: bool = False,
+    ) -> TrainConfig:
+        """The configuration from the words a user types (the CLI's options, a DAG's params):
+        ``eval_seasons`` a spec such as ``2324-2526``, ``classifiers`` a comma list or a list
+        (None: the candidate set's), ``candidates`` ``default`` or ``all`` (every registered
+        model, the opt-in gradient boosting too)."""
+        from ml.ingest.seasons import parse_seasons
+
+        if candidates not in CANDIDATE_SETS:
+            raise ValueError(
+                f"candidates must be one of {', '.join(CANDIDATE_SETS)}, got {candidates!r}"
+            )
+        if classifiers is None:
+            names: Sequence[str] = DEFAULT_CLASSIFIERS
+        else:
+            names = classifiers.split(",") if isinstance(classifiers, str) else classifiers
+        chosen = tuple(name.strip() for name in names if name and name.strip())
+        if candidates == "all":
+            chosen = (*chosen, *(name for name in ALL_CLASSIFIERS if name not in chosen))
+        return cls(
+            eval_seasons=(
+                tuple(season.label for season in parse_seasons(eval_seasons))
+                if eval_seasons
+                else None
+            ),
+            classifiers=chosen,
+            goals_model=goals_model,
+            second_tier=second_tier,
+            quick=quick,
+        )
+
+    def to_json(self) -> str:
+        """What a registered version keeps of its configuration, so a refit can repeat it."""
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str | None) -> TrainConfig:
+        if not text:
+            return cls()
+        values = json.loads(text)
+        known = {f.name for f in fields(cls)}
+        return cls(
+            **{
+                key: tuple(value) if isinstance(value, list) else value
+                for key, value in values.items()
+                if key in known
+            }
+        )
+
+    def candidate_options(
+        self, features: pd.DataFrame, *, diagnostics: bool = False
+    ) -> CandidateOptions:
+        """What this configuration asks of the registered models, on ``features``' columns.
+
+        ``diagnostics`` (permutation importance) is for the fit of the model a run keeps: a
+        walk-forward's fits skip it, which changes none of their predictions."""
+        return CandidateOptions(
+            feature_sets={
+                name: columns
+                for name, columns in feature_sets(features).items()
+                if name in self.variants
+            },
+            classifiers=self.classifiers,
+            classifier_grids=self.classifier_grids(),
+            random_state=self.random_state,
+            markets=MARKETS,
+            margin_method=MARGIN_METHOD,
+            goals=self.goals_model,
+            blend=self.blend and self.goals_model,
+            blend_spec=BLEND_SPEC,
+            diagnostics=diagnostics,
+        )
+
+    def candidates(self, features: pd.DataFrame, *, diagnostics: bool = False) -> list[Candidate]:
+        return candidates(self.candidate_options(features, diagnostics=diagnostics))
 
     def classifier_grids(self) -> dict[str, list[dict]] | None:
         if not self.quick:
@@ -112,8 +215,11 @@ class TrainResult:
     extra: dict = field(default_factory=dict)
 
 
-def load_frame(settings: Settings) -> pd.DataFrame:
-    """mart_match_features for the league and its second tier, typed for pandas."""
+def load_frame(settings: Settings, as_of: datetime | None = None) -> pd.DataFrame:
+    """mart_match_features for the league and its second tier, typed for pandas.
+
+    With ``as_of``, only matches that kicked off before the clock: a warehouse that already
+    holds later results (a full load looked at from an earlier moment) leaks nothing."""
     league = settings.league
     with connect(settings) as conn:
         if not conn.table_exists("marts.mart_match_features"):
@@ -125,7 +231,11 @@ def load_frame(settings: Settings) -> pd.DataFrame:
             read_sql("ml/select_match_features.sql"),
             [league, SECOND_TIER.get(league, league)],
         )
-    return type_frame(frame)
+    frame = type_frame(frame)
+    if as_of is not None and not frame.empty:
+        kickoff = pd.to_datetime(frame["kickoff_at"])
+        frame = frame[kickoff < clock.utc_naive(as_of)].reset_index(drop=True)
+    return frame
 
 
 def evaluation_frame(frame: pd.DataFrame, league: str) -> pd.DataFrame:
@@ -148,83 +258,45 @@ def default_eval_seasons(played: pd.DataFrame, n: int) -> list[str]:
     return seasons[-min(n, len(seasons) - 1) :]
 
 
-def _rename_market(predictions: pd.DataFrame) -> pd.DataFrame:
-    """Evaluation names the market 'market'/'<name>_<method>'; the ledger calls them
-    market_pre (what a bettor could take) and market_close (the yardstick)."""
-    out = predictions.copy()
-    is_market = out["model"] == "market"
-    for prefix, model in (("pre_", "market_pre"), ("close_", "market_close")):
-        rows = is_market & out["variant"].str.startswith(prefix)
-        out.loc[rows, "model"] = model
-        out.loc[rows, "variant"] = out.loc[rows, "variant"].str.removeprefix(prefix)
-    return out
-
-
 def walk_forward(
     features: pd.DataFrame,
     goals: pd.DataFrame,
     eval_seasons: Sequence[str],
     config: TrainConfig,
     console: Console,
+    n_jobs: int | None = None,
 ) -> WalkForwardResult:
-    """One walk-forward block per season, with a progress bar; metrics over all blocks.
+    """Every candidate over every season, with a progress bar; metrics over all seasons.
 
-    The goals model's weekly walk-forward is run once over the seasons (and the blend's
-    training window before them) rather than once per season.
+    Weekly candidates (the goals model) walk forward once over the seasons (and the window
+    before them that the candidates learning from them need) rather than once per season.
+    The fits run on ``n_jobs`` processes (default: one per core, :func:`default_jobs`); the
+    predictions do not depend on how many.
     """
-    sets = {
-        name: columns for name, columns in feature_sets(features).items() if name in config.variants
-    }
-    blend = config.blend and config.goals_model
-    forecasts = (
-        goals_walk_forward(
-            features,
-            goals,
-            eval_seasons,
-            window_seasons=BLEND_SPEC.window_seasons if blend else 0,
-        )
-        if config.goals_model
-        else None
-    )
-    parts: list[WalkForwardResult] = []
+    built = config.candidates(features)
     with Progress(
         TextColumn("[bold]walk-forward[/bold] {task.description}"),
         BarColumn(),
-        TextColumn("{task.completed}/{task.total} seasons"),
+        TextColumn("{task.completed}/{task.total} fits"),
         TimeElapsedColumn(),
         console=console,
         transient=False,
     ) as progress:
-        task = progress.add_task("", total=len(eval_seasons))
-        for season in eval_seasons:
-            progress.update(task, description=season)
-            parts.append(
-                walk_forward_evaluate(
-                    features,
-                    [season],
-                    sets,
-                    classifiers=config.classifiers,
-                    market_odds={
-                        "pre_avg": PRE_MATCH_ODDS,
-                        "close_pinnacle_else_avg": CLOSING_ODDS,
-                    },
-                    margin_method=MARGIN_METHOD,
-                    goals_forecasts=forecasts,
-                    classifier_grids=config.classifier_grids(),
-                    random_state=config.random_state,
-                    blend=blend,
-                    blend_spec=BLEND_SPEC,
-                )
-            )
-            progress.advance(task)
-    predictions = _rename_market(pd.concat([p.predictions for p in parts], ignore_index=True))
-    metrics = score_predictions(predictions, features[["match_id", "label"]], common_matches=True)
-    return WalkForwardResult(
-        predictions=predictions,
-        metrics=metrics,
-        selections=pd.concat([p.selections for p in parts], ignore_index=True),
-        importances=pd.concat([p.importances for p in parts], ignore_index=True),
-    )
+        task = progress.add_task(", ".join(eval_seasons), total=None)
+        return evaluate_candidates(
+            features,
+            eval_seasons,
+            built,
+            goals_matches=goals,
+            rolling=True,
+            n_jobs=default_jobs() if n_jobs is None else n_jobs,
+            progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
+
+
+def default_jobs() -> int:
+    """The cores this process may run on: a walk-forward's fits are spread over them."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def metric_table(metrics: pd.DataFrame) -> pd.DataFrame:
@@ -240,13 +312,13 @@ def metric_table(metrics: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values("rps_all").reset_index()
 
 
-def select_best(metrics: pd.DataFrame) -> tuple[str, str]:
-    """The candidate with the lowest RPS over the window; baselines cannot win."""
+def select_best(metrics: pd.DataFrame, yardsticks: Sequence[str] = BASELINES) -> tuple[str, str]:
+    """The candidate with the lowest RPS over the window; yardsticks cannot win."""
     overall = metrics[(metrics["season"] == ALL_SEASONS) & (metrics["metric"] == "rps")]
-    candidates = overall[~overall["model"].isin(BASELINES)].sort_values("value")
-    if candidates.empty:
+    eligible = overall[~overall["model"].isin(list(yardsticks))].sort_values("value")
+    if eligible.empty:
         raise TrainError("no candidate model produced predictions")
-    best = candidates.iloc[0]
+    best = eligible.iloc[0]
     return str(best["model"]), str(best["variant"])
 
 
@@ -256,105 +328,128 @@ def fit_final(
     features: pd.DataFrame,
     goals: pd.DataFrame,
     config: TrainConfig,
-):
-    """Refit the chosen model on every played match; returns a predictor."""
-    from ml.predictors import BlendPredictor, ClassifierPredictor, GoalsPredictor
+    forecasts: Mapping[str, pd.DataFrame] | None = None,
+) -> Fitted:
+    """Refit the chosen candidate on every played match; returns the fitted model to serve.
 
-    if model == "dixon_coles":
-        return GoalsPredictor(_final_goals_model(goals))
-    if model == "blend":
-        return BlendPredictor(
-            _final_goals_model(goals), fit_final_blend(features, goals), BLEND_SPEC
-        )
-    from ml.models.classifiers import fit_classifier
-
-    columns = feature_sets(features)[variant]
-    fitted = fit_classifier(
-        model,
-        features,
-        features["label"],
-        columns,
-        kickoff=features["kickoff_date"],
-        grid=(config.classifier_grids() or {}).get(model),
-        random_state=config.random_state,
-    )
-    return ClassifierPredictor(fitted, columns)
+    The fit is as of the day after the last played match it may learn from, so refitting the
+    same matches gives the same model whenever it runs. This is the fit a run keeps, so it
+    also measures the costly diagnostics (permutation importance) the walk-forward skipped.
+    ``forecasts``: the walk-forward's weekly forecasts (:attr:`WalkForwardResult.forecasts`),
+    which a candidate learning from them (the blend) takes instead of running the goals
+    model's weekly walk-forward over its window again."""
+    candidate = find(config.candidates(features, diagnostics=True), model, variant)
+    history = History(features, goals, dict(forecasts or {}))
+    return candidate.fit(history, _fit_moment(features, goals))
 
 
-def _final_goals_model(goals: pd.DataFrame) -> DixonColes:
-    """Dixon-Coles on the played matches of its usual window, as of the day after the last."""
-    from ml.models.dixon_coles import DEFAULT_WINDOW_DAYS
-
-    played = goals.dropna(subset=["home_goals", "away_goals"])
-    reference = played["kickoff_date"].max() + pd.Timedelta(days=1)
-    window = played[played["kickoff_date"] >= reference - pd.Timedelta(days=DEFAULT_WINDOW_DAYS)]
-    return DixonColes().fit(window, reference_date=reference)
-
-
-def fit_final_blend(
-    features: pd.DataFrame, goals: pd.DataFrame, spec: BlendSpec = BLEND_SPEC
-) -> BlendFit:
-    """The blender for live use, fitted on the last ``spec.window_seasons`` played seasons.
-
-    Its goals inputs are a weekly walk-forward over those seasons, so the blender learns
-    how far to trust forecasts made the way live ones will be made, never in-sample fits.
-    """
-    from ml.models.blend import assert_out_of_sample, blend_inputs, fit_blend
-    from ml.models.dixon_coles import walk_forward_goals
-
-    first_kickoff = features.groupby("season")["kickoff_date"].min().sort_values()
-    start = first_kickoff.iloc[-min(spec.window_seasons, len(first_kickoff))]
-    learn = features[features["kickoff_date"] >= start]
-    forecasts = walk_forward_goals(goals, eval_start=start)
-    known = learn.merge(
-        forecasts[["match_id", "refit_date", "p_home", "p_draw", "p_away"]],
-        on="match_id",
-        how="inner",
-    )
-    assert_out_of_sample(
-        known[["kickoff_date", "refit_date"]],
-        known["kickoff_date"].max() + pd.Timedelta(days=1),
-        "final blend",
-    )
-    return fit_blend(
-        blend_inputs(known, known[["p_home", "p_draw", "p_away"]], spec),
-        known["label"],
-        known["season"],
-        known["kickoff_date"],
-        sources=spec.sources,
-        l2_grid=spec.l2_grid,
-        n_folds=spec.n_folds,
-    )
+def _fit_moment(features: pd.DataFrame, goals: pd.DataFrame | None) -> pd.Timestamp:
+    """The day after the last played match of ``features`` and ``goals``."""
+    last = features["kickoff_date"].max()
+    if goals is not None:
+        played = goals.dropna(subset=["home_goals", "away_goals"])
+        if not played.empty:
+            last = max(last, pd.to_datetime(played["kickoff_date"]).max())
+    return pd.Timestamp(last) + pd.Timedelta(days=1)
 
 
 def _metric_key(*parts: str) -> str:
     return ".".join(parts)
 
 
-def _champion_metrics(
-    champion: registry.RegisteredVersion | None, season: str, metrics: pd.DataFrame
-) -> dict[str, float] | None:
-    """The champion's RPS and log loss on ``season``: from its own run when it evaluated that
-    season, else from this run's out-of-sample evaluation of the same model and variant."""
+def head_to_head(
+    champion: registry.RegisteredVersion | None,
+    season: str,
+    result: WalkForwardResult,
+    selected: tuple[str, str],
+    frame: pd.DataFrame,
+    league: str,
+    built: Sequence[Candidate],
+    n_jobs: int | None = None,
+) -> tuple[dict[str, float], dict[str, float] | None]:
+    """The challenger's and the champion's RPS and log loss on ``season``, on the same matches.
+
+    The matches are those of ``season`` the challenger was scored on (every model's common
+    matches in ``result``) that the champion's configuration also predicts out of sample.
+    The champion's configuration (its ``plpred.train_config`` tag) is scored on them from
+    this run's walk-forward when the run evaluated the same candidate, else by a walk-forward
+    of it over ``season``. Its run's logged metrics are not used: they may come from a
+    shorter part of the season (a champion trained mid-season), and a partial season's RPS
+    against a whole season's is no comparison. A champion whose configuration cannot be
+    rebuilt, or that predicts none of the matches, gets infinitely good scores: it stays.
+    """
+    from ml.metrics import evaluate
+
+    predictions = result.predictions
+    labels = frame.loc[frame["league"] == league, ["match_id", "label_result"]]
+    labels = labels.rename(columns={"label_result": "label"}).dropna()
+    common = _common_matches(predictions, season, labels)
+    challenger = _predictions_of(predictions, *selected, common)
+    logged = result.metrics[
+        (result.metrics["model"] == selected[0])
+        & (result.metrics["variant"] == selected[1])
+        & (result.metrics["season"] == season)
+    ].set_index("metric")["value"]
+    candidate = {"rps": float(logged["rps"]), "log_loss": float(logged["log_loss"])}
     if champion is None:
-        return None
-    logged = registry.run_metrics(champion.run_id)
-    rps_key, ll_key = (
-        _metric_key("selected", season, "rps"),
-        _metric_key("selected", season, "log_loss"),
-    )
-    if rps_key in logged and ll_key in logged:
-        return {"rps": logged[rps_key], "log_loss": logged[ll_key]}
+        return candidate, None
+    unbeatable = {"rps": float("-inf"), "log_loss": float("-inf")}
     model, _, variant = champion.label.partition("/")
-    rows = metrics[
-        (metrics["model"] == model)
-        & (metrics["variant"] == variant)
-        & (metrics["season"] == season)
+    config = TrainConfig.from_json(champion.tags.get(registry.TAG_CONFIG))
+    features = evaluation_frame(frame, league)
+    try:
+        theirs = config.candidates(features)
+        own = find(theirs, model, variant)
+    except (KeyError, ValueError):
+        return candidate, unbeatable
+    if own in built:
+        scored = _predictions_of(predictions, model, variant, common)
+    else:
+        goals = goals_frame(frame if config.second_tier else frame[frame["league"] == league])
+        needed = [c for c in theirs if c == own or c.name in own.requires]
+        again = evaluate_candidates(
+            features,
+            [season],
+            needed,
+            goals_matches=goals,
+            rolling=True,
+            n_jobs=default_jobs() if n_jobs is None else n_jobs,
+        )
+        scored = _predictions_of(again.predictions, model, variant, common)
+    if scored.empty:
+        return candidate, unbeatable
+    if len(scored) < len(challenger):
+        challenger = challenger[challenger["match_id"].isin(scored["match_id"])]
+        candidate = _scores(challenger, labels, evaluate)
+    return candidate, _scores(scored, labels, evaluate)
+
+
+def _common_matches(predictions: pd.DataFrame, season: str, labels: pd.DataFrame) -> set:
+    """The matches of ``season`` every model and variant priced, with a result: those the
+    walk-forward's metrics are computed on (:func:`ml.evaluation.score_predictions`)."""
+    priced = predictions.dropna(subset=["p_home", "p_draw", "p_away"])
+    priced = priced[priced["match_id"].isin(labels["match_id"])]
+    n_models = priced.groupby(["model", "variant"]).ngroups
+    coverage = priced.drop_duplicates(["match_id", "model", "variant"]).groupby("match_id").size()
+    everyone = set(coverage[coverage == n_models].index)
+    return everyone & set(priced.loc[priced["season"] == season, "match_id"])
+
+
+def _predictions_of(
+    predictions: pd.DataFrame, model: str, variant: str, matches: set
+) -> pd.DataFrame:
+    rows = predictions[
+        (predictions["model"] == model)
+        & (predictions["variant"] == variant)
+        & predictions["match_id"].isin(matches)
     ]
-    values = dict(zip(rows["metric"], rows["value"], strict=True))
-    if "rps" in values and "log_loss" in values:
-        return {"rps": values["rps"], "log_loss": values["log_loss"]}
-    return {"rps": float("-inf"), "log_loss": float("-inf")}
+    return rows.dropna(subset=["p_home", "p_draw", "p_away"])
+
+
+def _scores(predictions: pd.DataFrame, labels: pd.DataFrame, evaluate) -> dict[str, float]:
+    scored = predictions.merge(labels, on="match_id")
+    values = evaluate(scored[["p_home", "p_draw", "p_away"]].to_numpy(), scored["label"].to_numpy())
+    return {"rps": float(values["rps"]), "log_loss": float(values["log_loss"])}
 
 
 def _print_table(console: Console, table: pd.DataFrame, selected: tuple[str, str]) -> None:
@@ -406,12 +501,21 @@ def _write_artifacts(
     table: pd.DataFrame,
     features: pd.DataFrame,
     selected: tuple[str, str],
+    final_importances: pd.DataFrame | None = None,
 ) -> None:
+    """The run's evaluation files. Importances: every walk-forward fit's cheap ones (logistic
+    coefficients) and the kept model's final fit's, all of them (season ``final``)."""
     from ml.plots import reliability_figure
 
+    importances = result.importances
+    if final_importances is not None and not final_importances.empty:
+        final = final_importances.assign(
+            model=selected[0], variant=selected[1], season=FINAL_FIT_SEASON
+        )
+        importances = pd.concat([importances, final[importances.columns]], ignore_index=True)
     table.to_csv(directory / "model_vs_market.csv", index=False)
     result.selections.to_csv(directory / "selections.csv", index=False)
-    result.importances.to_csv(directory / "feature_importances.csv", index=False)
+    importances.to_csv(directory / "feature_importances.csv", index=False)
     labels = features[["match_id", "label"]]
     chosen = {selected, ("market_pre", f"avg_{MARGIN_METHOD}")}
     frames = {
@@ -424,26 +528,32 @@ def _write_artifacts(
     reliability_tables(result.predictions, labels).to_csv(
         directory / "reliability.csv", index=False
     )
-    if not result.importances.empty:
+    if not importances.empty:
         from ml.plots import importance_figure
 
-        importance_figure(result.importances, selected).savefig(
+        importance_figure(importances, selected).savefig(
             directory / "feature_importances.png", dpi=110
         )
 
 
 def run_train(
-    settings: Settings, *, config: TrainConfig | None = None, console: Console | None = None
+    settings: Settings,
+    *,
+    config: TrainConfig | None = None,
+    console: Console | None = None,
+    as_of: datetime | None = None,
+    n_jobs: int | None = None,
 ) -> TrainResult:
+    """Walk-forward evaluation of every candidate on the matches known at ``as_of`` (default:
+    now), MLflow run, registered version, champion/challenger decision. The walk-forward's
+    fits run on ``n_jobs`` processes (default: one per core); the answer is the same."""
     import mlflow
-    from mlflow.models import infer_signature
-
-    from ml.predictors import pyfunc_model
 
     config = config or TrainConfig()
     console = console or Console(stderr=True)
+    as_of = clock.as_utc(as_of or clock.now())
     league = settings.league
-    frame = load_frame(settings)
+    frame = load_frame(settings, as_of)
     features = evaluation_frame(frame, league)
     goals = goals_frame(frame if config.second_tier else frame[frame["league"] == league])
     eval_seasons = list(
@@ -453,28 +563,47 @@ def run_train(
         f"training {league}: {len(features):,} played matches, evaluating {', '.join(eval_seasons)}"
     )
     started = time.perf_counter()
-    result = walk_forward(features, goals, eval_seasons, config, console)
+    result = walk_forward(features, goals, eval_seasons, config, console, n_jobs)
     timings = {"walk_forward_seconds": time.perf_counter() - started}
     table = metric_table(result.metrics)
-    selected = select_best(result.metrics)
+    built = config.candidates(features)
+    selected = select_best(result.metrics, [c.name for c in built if c.yardstick])
     _print_table(console, table, selected)
 
     with console.status(f"refitting {selected[0]}/{selected[1]} on every played match"):
         started = time.perf_counter()
-        predictor = fit_final(*selected, features, goals, config)
+        predictor = fit_final(*selected, features, goals, config, result.forecasts)
         timings["final_fit_seconds"] = time.perf_counter() - started
-    training_end = max(
-        features["kickoff_date"].max(),
-        goals.dropna(subset=["home_goals"])["kickoff_date"].max()
-        if selected[0] in ("dixon_coles", "blend")
-        else features["kickoff_date"].max(),
-    )
-    training_data_end = training_end.date().isoformat()
+    winner = find(built, *selected)
+    training_data_end = _training_data_end(winner, features, goals)
 
     experiment_id = registry.configure(settings)
     name = registry.model_name(league)
     latest = eval_seasons[-1]
-    evaluated_at = datetime.now(UTC).replace(tzinfo=None)
+    evaluated_at = clock.utc_naive(as_of)
+    chosen = result.metrics[
+        (result.metrics["model"] == selected[0]) & (result.metrics["variant"] == selected[1])
+    ]
+    champion = registry.get_alias(settings, registry.CHAMPION)
+    candidate, champion_metrics = head_to_head(
+        champion, latest, result, selected, frame, league, built, n_jobs
+    )
+    decision = registry.decide_promotion(candidate, champion_metrics, latest)
+    label = f"{selected[0]}/{selected[1]}"
+    tags = {
+        registry.TAG_LABEL: label,
+        registry.TAG_TRAINING_END: training_data_end,
+        registry.TAG_LEAGUE: league,
+        registry.TAG_DECISION: decision.decision,
+        registry.TAG_REASON: decision.reason,
+        registry.TAG_TRAINED_AS_OF: as_of.isoformat(),
+        registry.TAG_CONFIG: config.to_json(),
+    }
+    # A run at the same clock that was interrupted after registering: finish it, not redo it.
+    interrupted = registry.find_version(
+        settings,
+        {key: tags[key] for key in (registry.TAG_TRAINED_AS_OF, registry.TAG_LABEL)},
+    )
     with mlflow.start_run(experiment_id=experiment_id, run_name=f"train-{league}") as run:
         run_id = run.info.run_id
         mlflow.log_params(
@@ -496,58 +625,26 @@ def run_train(
             _metric_key(r.model, r.variant, r.season, r.metric): float(r.value)
             for r in result.metrics.itertuples()
         }
-        chosen = result.metrics[
-            (result.metrics["model"] == selected[0]) & (result.metrics["variant"] == selected[1])
-        ]
         metric_values |= {
             _metric_key("selected", r.season, r.metric): float(r.value) for r in chosen.itertuples()
         }
         metric_values |= {_metric_key("timing", key): value for key, value in timings.items()}
         mlflow.log_metrics(metric_values)
         with tempfile.TemporaryDirectory() as tmp:
-            _write_artifacts(Path(tmp), result, table, features, selected)
+            _write_artifacts(Path(tmp), result, table, features, selected, predictor.importances())
             mlflow.log_artifacts(tmp, artifact_path="evaluation")
 
-        example = features[predictor.input_columns].tail(5).reset_index(drop=True)
-        output = predictor.predict(example)
-        info = mlflow.pyfunc.log_model(
-            name="model",
-            python_model=pyfunc_model(predictor),
-            signature=infer_signature(example, output),
-            input_example=example,
-            registered_model_name=name,
-        )
-        version = str(info.registered_model_version)
-
-        champion = registry.get_alias(settings, registry.CHAMPION)
-        champion_metrics = _champion_metrics(champion, latest, result.metrics)
-        candidate = chosen[chosen["season"] == latest].set_index("metric")["value"]
-        decision = registry.decide_promotion(
-            {"rps": float(candidate["rps"]), "log_loss": float(candidate["log_loss"])},
-            champion_metrics,
-            latest,
-        )
-        label = f"{selected[0]}/{selected[1]}"
-        registry.tag_version(
-            name,
-            version,
-            {
-                registry.TAG_LABEL: label,
-                registry.TAG_TRAINING_END: training_data_end,
-                registry.TAG_LEAGUE: league,
-                registry.TAG_DECISION: decision.decision,
-                registry.TAG_REASON: decision.reason,
-            },
-        )
+        if interrupted is not None:
+            version = interrupted.version
+            mlflow.set_tag("plpred.finishes_version", version)
+        else:
+            version = _log_model(winner, predictor, features, name, tags)
         mlflow.set_tags(
             {
                 registry.TAG_DECISION: decision.decision,
                 registry.TAG_REASON: decision.reason,
                 "plpred.model_version": version,
             }
-        )
-        registry.set_alias(
-            name, registry.CHAMPION if decision.promote else registry.CHALLENGER, version
         )
 
     _store(
@@ -572,6 +669,10 @@ def run_train(
             "reason": decision.reason,
         },
     )
+    # The alias moves last: the warehouse knows the decision before the registry acts on it.
+    registry.set_alias(
+        name, registry.CHAMPION if decision.promote else registry.CHALLENGER, version
+    )
     style = "green" if decision.promote else "yellow"
     console.print(
         f"[{style}]{name} version {version} ({label}): {decision.decision}[/{style}] — {decision.reason}"
@@ -586,6 +687,157 @@ def run_train(
         training_data_end=training_data_end,
         extra=timings,
     )
+
+
+def _training_data_end(candidate: Candidate, features: pd.DataFrame, goals: pd.DataFrame) -> str:
+    """The day of the last played match a final fit of ``candidate`` learns from (one that
+    reads the goals model's matches learns from the second tier's too)."""
+    end = features["kickoff_date"].max()
+    if candidate.needs_goals:
+        end = max(end, goals.dropna(subset=["home_goals"])["kickoff_date"].max())
+    return end.date().isoformat()
+
+
+def _log_model(
+    candidate: Candidate, fitted: Fitted, features: pd.DataFrame, name: str, tags: dict[str, str]
+) -> str:
+    """Log ``fitted`` in the active run as ``candidate`` saves its models and register it as a
+    new version of ``name`` with ``tags`` in one call (so no version exists without its
+    tags): its version."""
+    example = features[fitted.input_columns].tail(5).reset_index(drop=True)
+    return registry.register(candidate.log_model(fitted, example), name, tags)
+
+
+@dataclass(frozen=True)
+class RefitResult:
+    run_id: str
+    model_version: str
+    refit_of: str
+    label: str
+    training_data_end: str
+
+
+def run_refit(
+    settings: Settings, *, as_of: datetime, console: Console | None = None
+) -> RefitResult | None:
+    """The champion's configuration fitted again on the matches known at ``as_of``.
+
+    No walk-forward and no challenge: the same model and variant (and hyper-parameter search,
+    from the version's ``plpred.train_config`` tag) on newer data, registered as a new version
+    that names the one it refits and becomes champion. None when no match was played after
+    the champion's training data. Its run carries the refitted version's walk-forward metrics,
+    so the next challenge compares against the same numbers.
+    """
+    import mlflow
+
+    console = console or Console(stderr=True)
+    as_of = clock.as_utc(as_of)
+    champion = registry.get_alias(settings, registry.CHAMPION)
+    if champion is None:
+        raise TrainError(f"there is no {settings.league} champion to refit: run `plpred train`")
+    model, _, variant = champion.label.partition("/")
+    config = TrainConfig.from_json(champion.tags.get(registry.TAG_CONFIG))
+    league = settings.league
+    frame = load_frame(settings, as_of)
+    features = evaluation_frame(frame, league)
+    goals = goals_frame(frame if config.second_tier else frame[frame["league"] == league])
+    candidate = find(config.candidates(features), model, variant)
+    training_data_end = _training_data_end(candidate, features, goals)
+    if champion.training_data_end and training_data_end <= champion.training_data_end:
+        return None
+    with console.status(f"refitting {champion.label} (version {champion.version}) at the clock"):
+        predictor = fit_final(model, variant, features, goals, config)
+    experiment_id = registry.configure(settings)
+    name = registry.model_name(league)
+    carried = {
+        key: value
+        for key, value in registry.run_metrics(champion.run_id).items()
+        if key.startswith("selected.")
+    }
+    reason = (
+        f"refit of version {champion.version} ({champion.label}) on matches to "
+        f"{training_data_end}, at {as_of:%Y-%m-%d %H:%M} UTC"
+    )
+    with mlflow.start_run(experiment_id=experiment_id, run_name=f"refit-{league}") as run:
+        mlflow.log_params(
+            {
+                "league": league,
+                "refit_of": champion.version,
+                "selected_model": champion.label,
+                "n_played_matches": len(features),
+                "training_data_end": training_data_end,
+            }
+        )
+        if carried:
+            mlflow.log_metrics(carried)
+        tags = {
+            registry.TAG_LABEL: champion.label,
+            registry.TAG_TRAINING_END: training_data_end,
+            registry.TAG_LEAGUE: league,
+            registry.TAG_DECISION: "refit",
+            registry.TAG_REASON: reason,
+            registry.TAG_TRAINED_AS_OF: as_of.isoformat(),
+            registry.TAG_REFIT_OF: champion.version,
+            registry.TAG_CONFIG: config.to_json(),
+        }
+        # A refit at the same clock that was interrupted after registering: finish that one.
+        interrupted = registry.find_version(
+            settings,
+            {key: tags[key] for key in (registry.TAG_TRAINED_AS_OF, registry.TAG_REFIT_OF)},
+        )
+        if interrupted is not None:
+            version = interrupted.version
+            mlflow.set_tag("plpred.finishes_version", version)
+        else:
+            version = _log_model(candidate, predictor, features, name, tags)
+        mlflow.set_tags({registry.TAG_DECISION: "refit", "plpred.model_version": version})
+        run_id = run.info.run_id
+    decided_at = clock.utc_naive(as_of)
+    with connect(settings) as conn:
+        apply_ddl(conn)
+        with conn.transaction():
+            if _decided(conn, name, version):
+                return _finish_refit(name, version, run_id, champion, training_data_end, console)
+            conn.insert_df(
+                "ml.champion_decisions",
+                pd.DataFrame(
+                    [
+                        {
+                            "decided_at": decided_at,
+                            "run_id": run_id,
+                            "model_name": name,
+                            "candidate_version": version,
+                            "candidate_label": champion.label,
+                            "champion_version_before": champion.version,
+                            "champion_label_before": champion.label,
+                            "decision": "refit",
+                            "reason": reason,
+                        }
+                    ]
+                ),
+            )
+    return _finish_refit(name, version, run_id, champion, training_data_end, console, reason)
+
+
+def _finish_refit(
+    name: str,
+    version: str,
+    run_id: str,
+    champion: registry.RegisteredVersion,
+    training_data_end: str,
+    console: Console,
+    reason: str = "",
+) -> RefitResult:
+    """The alias moves last: the warehouse knows the refit before the registry acts on it."""
+    registry.set_alias(name, registry.CHAMPION, version)
+    console.print(f"[green]{name} version {version}[/green]: {reason or 'refit finished'}")
+    return RefitResult(run_id, version, champion.version, champion.label, training_data_end)
+
+
+def _decided(conn, name: str, version: str) -> bool:
+    """Whether the warehouse holds the decision about ``version`` already (an interrupted run
+    wrote it and stopped before moving the alias)."""
+    return bool(conn.scalar(read_sql("ml/count_decisions_of_version.sql"), [name, version]))
 
 
 def _finite(values: dict[str, float] | None, key: str) -> float | None:
@@ -615,6 +867,9 @@ def _store(
     with connect(settings) as conn:
         apply_ddl(conn)
         with conn.transaction():
+            decision = decision_row
+            if _decided(conn, decision["model_name"], decision["candidate_version"]):
+                return  # stored by an interrupted run of the same clock, all in one transaction
             conn.insert_df("ml.model_evaluations", evaluations)
             conn.insert_df("ml.walk_forward_predictions", predictions)
             conn.insert_df("ml.champion_decisions", pd.DataFrame([decision_row]))

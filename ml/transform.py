@@ -16,13 +16,14 @@ import itertools
 import os
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
 
 from ml.config import DBT_PROJECT_DIR, Settings
+from ml.warehouse import announce_writer
 
 _FAILED = frozenset({"error", "fail", "runtime error"})
 _MAX_MESSAGE_LINES = 6
@@ -58,6 +59,8 @@ class InvocationSummary:
     counts: dict[str, int] = field(default_factory=dict)
     failures: list[NodeFailure] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Every node dbt ran, in the order it finished: (unique_id, status, seconds).
+    nodes: list[tuple[str, str, float]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -94,19 +97,27 @@ def build(
     settings: Settings,
     *,
     select: str | None = None,
+    exclude: str | None = None,
+    indirect_selection: str | None = None,
     docs: bool = False,
     console: Console | None = None,
 ) -> TransformSummary:
     """``dbt build`` (seeds, models, snapshots and every test) and optionally ``docs generate``.
 
     ``select`` is a dbt node selection (``marts``, ``+fct_matches``, several separated by
-    spaces). Raises :class:`DbtError` naming the failing nodes when anything fails.
+    spaces); ``indirect_selection`` is dbt's rule for the tests of a selection (``eager``,
+    ``buildable``, ``cautious``). Raises :class:`DbtError` naming the failing nodes when
+    anything fails.
     """
     console = console or Console(stderr=True)
     target_path, log_path = dbt_paths(settings)
     args = ["build"]
     if select:
         args += ["--select", *select.split()]
+    if exclude:
+        args += ["--exclude", *exclude.split()]
+    if indirect_selection:
+        args += ["--indirect-selection", indirect_selection]
     invocations = [run_dbt(settings, args, console=console)]
     if docs:
         invocations.append(run_dbt(settings, ["docs", "generate"], console=console))
@@ -147,6 +158,8 @@ def run_dbt(
     started = time.perf_counter()
     with (
         _environment(settings.dbt_env()),
+        # dbt-duckdb writes the file: readers that keep it open (plpred api) let go meanwhile.
+        announce_writer(settings.duckdb_path) if settings.target == "duckdb" else nullcontext(),
         console.status(f"dbt {command} on {settings.target} …"),
     ):
         result = dbtRunner().invoke(full_args)
@@ -194,6 +207,8 @@ def _collect(summary: InvocationSummary, result: object) -> None:
         status = str(getattr(node_result.status, "value", node_result.status)).lower()
         summary.counts[status] = summary.counts.get(status, 0) + 1
         unique_id = getattr(getattr(node_result, "node", None), "unique_id", "?")
+        seconds = float(getattr(node_result, "execution_time", 0.0) or 0.0)
+        summary.nodes.append((unique_id, status, round(seconds, 2)))
         message = _first_lines(node_result.message or "")
         if status in _FAILED:
             summary.failures.append(NodeFailure(unique_id, status, message))

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -167,8 +169,12 @@ def _is_missing(value: Any) -> bool:
 
 
 def ensure_postgres_database(settings: Settings) -> None:
-    """Create the configured Postgres database when it does not exist yet."""
+    """Create the configured Postgres database when it does not exist yet.
+
+    The name is quoted as an identifier (it may hold spaces, quotes or semicolons), and two
+    processes creating it at once both succeed: the loser of the race finds it created."""
     import psycopg2
+    from psycopg2 import errors, sql
 
     pg = settings.postgres
     try:
@@ -183,43 +189,127 @@ def ensure_postgres_database(settings: Settings) -> None:
         cur = admin.cursor()
         cur.execute("select 1 from pg_database where datname = %s", (pg.dbname,))
         if cur.fetchone() is None:
-            cur.execute(f'create database "{pg.dbname}"')
+            # Concurrent creators fail with duplicate_database, or with a unique violation on
+            # pg_database's name index when both passed the check above at the same moment.
+            with suppress(errors.DuplicateDatabase, errors.UniqueViolation):
+                cur.execute(sql.SQL("create database {}").format(sql.Identifier(pg.dbname)))
     finally:
         admin.close()
 
 
+_DUCKDB_LOCK_HOLDER = re.compile(
+    r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)"
+)
+
+
+def _process_command(pid: int) -> str | None:
+    """The command line of a running process (Linux ``/proc``), or None when unknown or gone."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    command = " ".join(part.decode(errors="replace") for part in raw.split(b"\0") if part)
+    return command if len(command) <= 300 else command[:297] + "..."
+
+
+def _duckdb_open_error(path: Path, exc: Exception) -> WarehouseError:
+    """Say why DuckDB refused to open the file: the process holding its lock, when that is it
+    (DuckDB's message names its PID), with what to do; otherwise DuckDB's own words."""
+    text = str(exc).strip()
+    held = _DUCKDB_LOCK_HOLDER.search(text)
+    if held is None:
+        return WarehouseError(f"cannot open the DuckDB warehouse {path}: {text}")
+    pid = int(held["pid"])
+    command = _process_command(pid)
+    if pid == os.getpid():
+        who = "this very process"
+    elif command is None:
+        who = f"process {pid} ({held['program']}), which may have exited since"
+    else:
+        who = f"process {pid}: {command}"
+    return WarehouseError(
+        f"the DuckDB warehouse {path} is locked by {who}. DuckDB lets one process at a time "
+        f"open a warehouse file for writing: wait for that process to finish and run this "
+        f"again, or stop it (`kill {pid}`) if it is stuck or forgotten (a Python shell, a "
+        "notebook, a DuckDB CLI or a SQL client left open on the file holds the lock as long "
+        "as it stays connected)."
+    )
+
+
+# How long a writer waits for another process's lock on the DuckDB file before it gives up:
+# readers such as the API (plpred api) hold the file for milliseconds at a time, and a writer
+# that failed at once whenever one was reading would make every plpred run a gamble.
+DUCKDB_LOCK_WAIT_ENV = "PLPRED_DUCKDB_LOCK_WAIT_SECONDS"
+DUCKDB_LOCK_WAIT_SECONDS = 10.0
+
+
+def writer_waiting_marker(path: Path) -> Path:
+    """The file a writing process keeps beside the DuckDB file while it wants or holds the
+    write lock (it holds the writer's PID). Readers that keep the file open between requests,
+    such as ``plpred api``, close it when they see the marker and answer 503 until it goes."""
+    return path.with_name(path.name + ".writer")
+
+
+@contextmanager
+def announce_writer(path: Path) -> Iterator[None]:
+    """Keep :func:`writer_waiting_marker` for the duration of the block (best effort)."""
+    marker = writer_waiting_marker(path)
+    with suppress(OSError):
+        marker.write_text(str(os.getpid()))
+    try:
+        yield
+    finally:
+        with suppress(OSError):
+            if marker.read_text().strip() == str(os.getpid()):
+                marker.unlink()
+
+
+def _open_duckdb_for_writing(duckdb: Any, path: Path) -> Any:
+    """``duckdb.connect(path)``, retried while another process holds a conflicting lock (up to
+    ``PLPRED_DUCKDB_LOCK_WAIT_SECONDS``, default 10); then the error names the holder."""
+    wait = float(os.environ.get(DUCKDB_LOCK_WAIT_ENV) or DUCKDB_LOCK_WAIT_SECONDS)
+    deadline = time.monotonic() + wait
+    pause = 0.02
+    while True:
+        try:
+            return duckdb.connect(str(path))
+        except duckdb.IOException as exc:
+            held = _DUCKDB_LOCK_HOLDER.search(str(exc))
+            if held is None or int(held["pid"]) == os.getpid() or time.monotonic() >= deadline:
+                raise _duckdb_open_error(path, exc) from exc
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
+
+
 @contextmanager
 def connect(settings: Settings) -> Iterator[Connection]:
-    """Open the configured warehouse; Postgres statements outside a transaction autocommit."""
-    if settings.target == "duckdb":
-        import duckdb
+    """Open the configured warehouse; Postgres statements outside a transaction autocommit.
+    A DuckDB connection (read-write) announces its writer (:func:`announce_writer`) while it
+    waits for and holds the file."""
+    with ExitStack() as stack:
+        if settings.target == "duckdb":
+            import duckdb
 
-        path = settings.duckdb_path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            raw = duckdb.connect(str(path))
-        except duckdb.IOException as exc:
-            raise WarehouseError(
-                f"cannot open the DuckDB warehouse {path}: {exc}. DuckDB allows one writer "
-                "at a time; is another plpred, dbt or Airflow task using it?"
-            ) from exc
-        conn = Connection(raw, "duckdb")
-    else:
-        import psycopg2
+            path = settings.duckdb_path
+            path.parent.mkdir(parents=True, exist_ok=True)
+            stack.enter_context(announce_writer(path))
+            conn = Connection(_open_duckdb_for_writing(duckdb, path), "duckdb")
+        else:
+            import psycopg2
 
-        ensure_postgres_database(settings)
+            ensure_postgres_database(settings)
+            try:
+                raw = psycopg2.connect(settings.postgres.dsn(), connect_timeout=5)
+            except psycopg2.OperationalError as exc:
+                raise WarehouseError(
+                    f"cannot connect to PostgreSQL database {settings.postgres.dbname!r}: {exc}"
+                ) from exc
+            raw.autocommit = True
+            conn = Connection(raw, "postgres")
         try:
-            raw = psycopg2.connect(settings.postgres.dsn(), connect_timeout=5)
-        except psycopg2.OperationalError as exc:
-            raise WarehouseError(
-                f"cannot connect to PostgreSQL database {settings.postgres.dbname!r}: {exc}"
-            ) from exc
-        raw.autocommit = True
-        conn = Connection(raw, "postgres")
-    try:
-        yield conn
-    finally:
-        conn.close()
+            yield conn
+        finally:
+            conn.close()
 
 
 def ddl_files(ddl_dir: Path = DDL_DIR) -> list[Path]:
@@ -227,12 +317,56 @@ def ddl_files(ddl_dir: Path = DDL_DIR) -> list[Path]:
 
 
 def apply_ddl(conn: Connection, ddl_dir: Path = DDL_DIR) -> None:
-    """Apply every ``sql/ddl/NNN_*.sql`` file in order; each is idempotent."""
-    for path in ddl_files(ddl_dir):
-        sql = path.read_text()
-        with conn.transaction():
-            for statement in _split_statements(sql):
-                conn.execute(statement)
+    """Apply every ``sql/ddl/NNN_*.sql`` file in order; each is idempotent.
+
+    On Postgres the files are applied under an advisory lock: ``create schema/table if not
+    exists`` is not safe against itself (two sessions both see nothing and one fails on a
+    catalogue unique index), so two first runs at once take turns instead of colliding."""
+    with _ddl_lock(conn):
+        for path in ddl_files(ddl_dir):
+            sql = path.read_text()
+            with conn.transaction():
+                for statement in _split_statements(sql):
+                    if not _column_exists(conn, statement):
+                        conn.execute(statement)
+
+
+# The pg_advisory_lock key of apply_ddl (the bytes of "plpddl"); advisory locks are per database.
+_DDL_LOCK_KEY = int.from_bytes(b"plpddl", "big")
+
+
+@contextmanager
+def _ddl_lock(conn: Connection) -> Iterator[None]:
+    """A session-level advisory lock on Postgres (released even when a statement fails);
+    nothing on DuckDB, where the file lock already admits one writer."""
+    if conn.target != "postgres":
+        yield
+        return
+    conn.execute("select pg_advisory_lock(?)", [_DDL_LOCK_KEY]).fetchall()
+    try:
+        yield
+    finally:
+        with suppress(Exception):  # the session ends with the connection in any case
+            conn.execute("select pg_advisory_unlock(?)", [_DDL_LOCK_KEY]).fetchall()
+
+
+_ADD_COLUMN = re.compile(
+    r"^alter\s+table\s+(\w+)\.(\w+)\s+add\s+column\s+if\s+not\s+exists\s+(\w+)\s", re.I
+)
+
+
+def _column_exists(conn: Connection, statement: str) -> bool:
+    """True for an ``alter table s.t add column if not exists c`` whose column exists: a no-op
+    that Postgres would still run under an exclusive lock on the table, on every apply."""
+    match = _ADD_COLUMN.match(statement)
+    if not match:
+        return False
+    sql = (
+        "select count(*) from information_schema.columns "
+        "where table_catalog = current_database()"
+        " and table_schema = ? and table_name = ? and column_name = ?"
+    )
+    return bool(conn.scalar(sql, [m.lower() for m in match.groups()]))
 
 
 def _split_statements(sql: str) -> list[str]:

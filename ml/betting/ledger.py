@@ -8,7 +8,10 @@ from the warehouse, asks the pure code what to do, and appends rows to ``betting
 Longer queries are files in ``sql/betting/``; short statements stay here. Prices come from the
 dbt mart ``marts.fct_prematch_odds`` (pre-match books only), results and
 closing prices from ``marts.fct_matches``: run ``plpred transform`` after ingesting and before
-betting or settling. Times are UK local time, naive, like football-data's kickoff times.
+betting or settling. Every time is UTC, naive, the warehouse's one convention for stored
+timestamps (:mod:`ml.clock`): ``kickoff_at`` of the marts, ``placed_at``, ``settled_at`` and
+``created_at`` of the ledgers alike. ``as_of`` may be aware (any zone) or naive UTC; messages
+show kickoffs in UK time.
 
 Writers serialise on a Postgres advisory lock (DuckDB has one writer anyway), and every step
 is idempotent: bet ids are a hash of (book, strategy, match), settlements are written only
@@ -25,7 +28,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 from rich import box
@@ -40,12 +42,12 @@ from ml.betting.records import (
     stable_id,
 )
 from ml.betting.settlement import BookState, Effective, MatchResult, judge
-from ml.betting.simulation import ModelRef, Prospect, simulate, strike
+from ml.betting.simulation import ModelRef, Prospect, Simulation, simulate, strike
 from ml.betting.strategies import SELECTIONS, BettingConfig, Strategy, load_config
+from ml.clock import describe, now, uk_local, utc_naive
 from ml.config import Settings
 from ml.warehouse import Connection, apply_ddl, connect, read_sql
 
-UK = ZoneInfo("Europe/London")
 _BETTING_LOCK = 0x706C62657473  # "plbets": advisory lock key of the betting ledgers
 _PRICES = "marts.fct_prematch_odds"
 # Walk-forward "models" made from closing prices (ml/train.py's market_close yardstick): betting
@@ -58,9 +60,23 @@ class BettingError(RuntimeError):
     """Betting cannot proceed; the message says what is missing and what to run."""
 
 
-def now_uk() -> datetime:
-    """The current time in the UK, naive, to compare with football-data's kickoff times."""
-    return datetime.now(UK).replace(tzinfo=None, microsecond=0)
+def now_utc() -> datetime:
+    """The current time in the stored convention (UTC, naive), to compare with ``kickoff_at``.
+
+    The default when a step is given no ``as_of``; callers should pass their own clock.
+    """
+    return utc_naive(now())
+
+
+def resolve_as_of(as_of: datetime | None) -> datetime:
+    """``as_of`` in the stored convention: an aware datetime (any zone) converted to UTC, a
+    naive one taken as UTC already; None means now."""
+    return now_utc() if as_of is None else utc_naive(as_of)
+
+
+def fmt_uk(moment: datetime) -> str:
+    """A stored (UTC, naive) time as people read it: '2026-03-29 14:00 UK'."""
+    return f"{uk_local(moment):%Y-%m-%d %H:%M} UK"
 
 
 # --- SQL: queries live in sql/betting/, with ``?`` placeholders ------------------------------
@@ -111,6 +127,8 @@ _WALK_FORWARD_SQL = _sql("select_walk_forward_predictions.sql")
 _BACKTEST_PRICES_SQL = _sql("select_backtest_prices.sql")
 
 _BOOK_STATS_SQL = _sql("select_book_stats.sql")
+
+_SELECTED_VARIANT_SQL = _sql("select_selected_variant.sql")
 
 
 # --- shared helpers ---------------------------------------------------------------------------
@@ -255,10 +273,25 @@ class PlacementSummary:
 
 def _resolve_champion(settings: Settings, model_version: str | None) -> ModelRef | None:
     """The registered champion of the league (MLflow alias), or the version asked for."""
-    from ml.registry import get_alias, model_name
+    from ml.registry import get_alias, model_name, versions
 
     name = model_name(settings.league)
     if model_version is not None:
+        # A version is known when the ledger holds its predictions (what the bets use), or,
+        # failing that, when the registry has it.
+        with connect(settings) as conn:
+            apply_ddl(conn)
+            predicted = {
+                str(row[0]) for row in conn.fetchall(_sql("select_predicted_versions.sql"), [name])
+            }
+        if str(model_version) in predicted:
+            return ModelRef(name, version=str(model_version))
+        known = sorted({*predicted, *(v.version for v in versions(settings))}, key=int)
+        if str(model_version) not in known:
+            raise BettingError(
+                f"{name} has no version {model_version}; versions: "
+                f"{', '.join(known) or 'none yet (plpred train registers the first)'}"
+            )
         return ModelRef(name, version=str(model_version))
     champion = get_alias(settings)
     return None if champion is None else ModelRef(champion.name, version=champion.version)
@@ -278,13 +311,14 @@ def place_bets(
     Each selected strategy looks at the matches of ``settings.league`` that have a prediction
     of the champion (or of ``model_version``), a pre-match price at its odds source, a
     kickoff after now, and no bet of its own yet; it places at most one bet per
-    match, in kickoff order, staking from its live bankroll. ``as_of`` (UK time) replaces the
-    clock, for tests.
+    match, in kickoff order, staking from its live bankroll. ``as_of`` is the moment the
+    bets are placed (aware in any zone, or naive UTC; default: now): a match that kicked off
+    at or before it gets no bet.
     """
     console = console or Console(stderr=True)
     config = config or load_config()
     selected = config.select(strategies)
-    placed_at = as_of or now_uk()
+    placed_at = resolve_as_of(as_of)
     run_id = f"bet-{uuid.uuid4().hex[:12]}"
     model = _resolve_champion(settings, model_version)
     summary = PlacementSummary(run_id=run_id, placed_at=placed_at, model=model)
@@ -366,7 +400,7 @@ def render_placement(summary: PlacementSummary, console: Console) -> None:
     if summary.model is not None:
         table = Table(
             title=f"plpred bet: {summary.model.name} v{summary.model.version}, "
-            f"{summary.placed_at:%Y-%m-%d %H:%M} UK",
+            f"{describe(summary.placed_at)}",
             title_justify="left",
             box=box.SIMPLE_HEAD,
         )
@@ -388,7 +422,7 @@ def render_placement(summary: PlacementSummary, console: Console) -> None:
             console.print(
                 f"  {bet.strategy}: {bet.selection} in "
                 f"{summary.match_labels.get(bet.match_id, bet.match_id)} "
-                f"({bet.kickoff_at:%Y-%m-%d %H:%M}) {_money(bet.stake)} at {bet.odds_taken:.2f} "
+                f"({fmt_uk(bet.kickoff_at)}) {_money(bet.stake)} at {bet.odds_taken:.2f} "
                 f"{bet.odds_source}, model {bet.p_model:.1%} vs price {bet.p_implied:.1%}"
             )
     for note in summary.notes:
@@ -433,11 +467,11 @@ def settle(
     :mod:`ml.betting.settlement`). Bets without a settlement get one; bets whose effective
     settlement no longer matches the data (a corrected result) get a reversal and a new
     settlement; all others get nothing, so running it twice writes nothing the second time.
-    ``as_of`` (UK time) replaces the clock, for tests.
+    ``as_of`` is the moment of settlement (aware in any zone, or naive UTC; default: now).
     """
     console = console or Console(stderr=True)
     config = config or load_config()
-    settled_at = as_of or now_uk()
+    settled_at = resolve_as_of(as_of)
     summary = SettlementSummary(run_id=f"settle-{uuid.uuid4().hex[:12]}", settled_at=settled_at)
     with connect(settings) as conn:
         apply_ddl(conn)
@@ -513,7 +547,7 @@ def _bet_record(row: Any) -> BetRecord:
 
 def render_settlement(summary: SettlementSummary, console: Console) -> None:
     console.print(
-        f"plpred settle ({summary.settled_at:%Y-%m-%d %H:%M} UK): "
+        f"plpred settle ({describe(summary.settled_at)}): "
         f"{summary.new_settlements} bet(s) settled "
         f"({summary.count('win')} won, {summary.count('loss')} lost, {summary.count('void')} void), "
         f"{summary.corrections} re-settled after a corrected result, "
@@ -612,6 +646,7 @@ def backtest(
     strategies: Sequence[str] | None = None,
     console: Console | None = None,
     config: BettingConfig | None = None,
+    as_of: datetime | None = None,
 ) -> BacktestSummary:
     """Replay walk-forward predictions of past matches through the strategies.
 
@@ -621,11 +656,13 @@ def backtest(
     (model, variant, strategy version) becomes one backtest: its own book, bankroll and
     backtest id, written to ``betting.bets`` and ``betting.settlements`` with mode backtest
     and registered in ``betting.backtests``. A backtest that exists already is not redone.
+    ``as_of`` (aware in any zone, or naive UTC; default: now) stamps ``created_at``; the bets'
+    own times are simulated from each match's kickoff.
     """
     console = console or Console(stderr=True)
     config = config or load_config()
     selected = config.select(strategies)
-    created_at = now_uk()
+    created_at = resolve_as_of(as_of)
     invocation = f"backtest-{uuid.uuid4().hex[:12]}"
     summary = BacktestSummary(source_run_id=None, league=settings.league)
     with connect(settings) as conn:
@@ -774,6 +811,75 @@ def _backtest_prospects(
     ]
 
 
+@dataclass
+class DryRun:
+    """A backtest of one strategy that was simulated and not written (the API's
+    POST /betting/simulate): which predictions it replayed and what the book did."""
+
+    source_run_id: str
+    model: str
+    variant: str
+    predictions: int
+    simulation: Simulation
+
+
+def simulate_backtest(
+    conn: Connection,
+    league: str,
+    strategy: Strategy,
+    config: BettingConfig,
+    *,
+    run_id: str | None = None,
+    model: str | None = None,
+    variant: str | None = None,
+) -> DryRun:
+    """What :func:`backtest` would do with ``strategy`` on one walk-forward variant (default:
+    the latest run and the model it selected), through the same :func:`simulate`, without
+    writing anything: ``conn`` may be read-only."""
+    _require_marts(conn, _PRICES, _RESULTS)
+    source_run_id = _choose_run(conn, league, run_id)
+    if model in CLOSING_PRICE_MODELS:
+        raise BettingError(
+            f"{model} is made from closing prices, known only at kickoff: a backtest "
+            "with it would bet knowing the closing line"
+        )
+    if model is None:
+        selected = _first_row(conn, _SELECTED_VARIANT_SQL, [source_run_id, league])
+        if selected is None:
+            raise BettingError(
+                f"walk-forward run {source_run_id} selected no model for {league}: name one"
+            )
+        model, variant = str(selected[0]), variant or str(selected[1])
+    pairs = [
+        (m, v)
+        for m, v in conn.fetchall(_WALK_FORWARD_VARIANTS_SQL, [source_run_id, league])
+        if m == model and (variant is None or v == variant)
+    ]
+    if not pairs:
+        raise BettingError(
+            f"walk-forward run {source_run_id} has no predictions of model {model} "
+            f"variant {variant or 'any'} for {league}"
+        )
+    model, variant = pairs[0]
+    keys = [source_run_id, league, model, variant]
+    predictions = conn.query_df(_WALK_FORWARD_SQL, keys).drop_duplicates("match_id", keep="last")
+    results = {row.match_id: _match_result(row) for row in predictions.itertuples(index=False)}
+    prices = conn.query_df(_BACKTEST_PRICES_SQL, [strategy.odds_source, *keys])
+    book_id = "dry-" + backtest_id(source_run_id, league, model, variant, strategy)
+    simulation = simulate(
+        strategy,
+        _backtest_prospects(predictions, prices, source_run_id),
+        results,
+        book_id=book_id,
+        run_id=book_id,
+        model=ModelRef(model, variant=variant),
+        lead=config.backtest_lead,
+        results_delay=config.results_delay,
+        void_after=config.void_after,
+    )
+    return DryRun(source_run_id, model, variant, len(predictions), simulation)
+
+
 def render_backtest(summary: BacktestSummary, console: Console) -> None:
     table = Table(
         title=f"plpred backtest: {summary.league}, walk-forward run {summary.source_run_id}",
@@ -818,6 +924,7 @@ __all__ = [
     "SettlementSummary",
     "BacktestSummary",
     "backtest",
+    "simulate_backtest",
     "place_bets",
     "settle",
 ]

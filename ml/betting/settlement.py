@@ -11,6 +11,8 @@ was placed on, when the match was played more than ``void_after`` after it (post
 rescheduled), or when the match kicked off before the bet was placed (brought forward). A void
 bet returns its stake. Because the verdict is computed from the data each time, a match voided
 for want of a result that later turns out to have been played on time is re-settled.
+
+Times are UTC, naive (the stored convention, :mod:`ml.clock`); reasons show them in UK time.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from decimal import Decimal
 
 from ml.betting.records import BetRecord, SettlementRecord, settlement_id
 from ml.betting.strategies import round_cents, to_decimal
+from ml.clock import uk_local
 
 RESULT_OF_SELECTION = {"home": "H", "draw": "D", "away": "A"}
 WIN, LOSS, VOID = "win", "loss", "void"
@@ -69,6 +72,10 @@ def judge(
     warehouse has it now (None when it is not there at all).
     """
     days = f"{void_after / timedelta(days=1):g} days"
+    if match is not None and match.result is not None and match.kickoff_at >= as_of:
+        # A result for a match that has not kicked off by the clock cannot have been known
+        # (a row dated in the future, or a settlement at an earlier clock): no result yet.
+        match = None
     if match is not None and match.result is not None:
         if match.kickoff_at <= placed_at:
             return Verdict(
@@ -76,7 +83,8 @@ def judge(
                 None,
                 None,
                 None,
-                f"kicked off {match.kickoff_at:%Y-%m-%d %H:%M}, before the bet was placed",
+                f"kicked off {uk_local(match.kickoff_at):%Y-%m-%d %H:%M} UK, before the bet "
+                "was placed",
             )
         if match.kickoff_at - kickoff_at > void_after:
             return Verdict(
@@ -84,8 +92,8 @@ def judge(
                 None,
                 None,
                 None,
-                f"played {match.kickoff_at:%Y-%m-%d}, more than {days} after the scheduled "
-                f"{kickoff_at:%Y-%m-%d}",
+                f"played {uk_local(match.kickoff_at):%Y-%m-%d}, more than {days} after the "
+                f"scheduled {uk_local(kickoff_at):%Y-%m-%d}",
             )
         outcome = WIN if RESULT_OF_SELECTION[selection] == match.result else LOSS
         score = (

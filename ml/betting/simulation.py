@@ -24,7 +24,11 @@ from ml.betting.strategies import Strategy, decide
 
 @dataclass(frozen=True)
 class Prospect:
-    """One match a strategy may bet on: the model's probabilities and the source's prices."""
+    """One match a strategy may bet on: the model's probabilities and the source's prices.
+
+    ``kickoff_at`` and ``prices_loaded_at`` are UTC, naive, like every time the betting code
+    compares (``placed_at``, settlement times).
+    """
 
     match_id: str
     league: str

@@ -19,13 +19,15 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
-from ml.ingest.odds_columns import OddsColumn, classify, handicap_line_column
+from ml.clock import uk_local_to_utc
+from ml.ingest.odds_columns import MARKET_1X2, OddsColumn, classify, handicap_line_column
 from ml.ingest.seasons import Season, season_of_date
+from ml.ingest.teams import TeamAliases
 
 MATCHES = "matches"
 FIXTURES = "fixtures"
@@ -33,6 +35,42 @@ KINDS = (MATCHES, FIXTURES)
 
 # More rejected rows than this share of a file means the format was misread, not a few bad rows.
 MAX_REJECTED_SHARE = 0.5
+
+# --- bounds of what can be true (docs/reliability.md) -------------------------------------------
+# Chosen from the mirror (E0 2000-01 to 2025-26, E1 2024-26, every snapshot; about 20,000 rows):
+# the largest values seen are 9 full-time and 5 half-time goals for one side, 43 shots, 24 shots
+# on target, 33 fouls, 20 corners, 9 yellow and 3 red cards, 67,683 spectators. A bound is about
+# twice the largest value seen, so a real match never trips it and a typo such as 99 always does.
+MAX_GOALS = 20  # full-time or half-time goals of one side; a row above it is rejected
+# Per side; a value above its bound is quarantined: the value is not loaded (null), the row is,
+# and the reason goes to raw.rejected_rows. Shots on target above shots is quarantined the same
+# way (both values of that side), because football-data itself has 4 such rows (2000-01 twice,
+# 2021-22, E1 2024-25) whose results are right: refusing them would lose real matches.
+STAT_BOUNDS = {
+    "home_shots": 80,
+    "away_shots": 80,
+    "home_shots_on_target": 80,
+    "away_shots_on_target": 80,
+    "home_fouls": 60,
+    "away_fouls": 60,
+    "home_corners": 40,
+    "away_corners": 40,
+    "home_yellows": 15,
+    "away_yellows": 15,
+    "home_reds": 6,  # a side is down to 6 players at 5 reds; one more for the bench
+    "away_reds": 6,
+    "attendance": 150_000,  # the largest English ground holds 90,000
+}
+# Decimal odds: above 1.0 (a price of 1.0 or less pays nothing) and at most 1,000 (the mirror's
+# largest price is 60). 0 and empty cells are football-data's placeholders for "no price".
+MIN_PRICE, MAX_PRICE = 1.0, 1000.0
+# The overround (sum of 1/price over home, draw, away) of one bookmaker's 1X2 prices. In the
+# mirror it runs from 0.934 (Pinnacle's closing line, once) to 1.341 (a closing average, once);
+# 0.90 to 1.40 holds every real row and refuses a single absurd price (H at 500 against D 3.4, A
+# 2.7 is 0.67). Not checked: the market maximum (Max, BbMx: best prices across books, below 1
+# whenever books disagree; 0.54 seen) and the Betfair exchange (BFE: thin markets, up to 2.95).
+OVERROUND_BAND = (0.90, 1.40)
+_OVERROUND_UNCHECKED = frozenset({"Max", "BFE"})
 
 # Typed column -> the header names football-data has used for it, preferred first.
 _ALIASES: dict[str, tuple[str, ...]] = {
@@ -132,6 +170,10 @@ class _RowError(ValueError):
     """One row is unusable; it becomes a rejected row."""
 
 
+class UnknownTeams(FileRefused):
+    """A results file of a league the team aliases cover names a team they do not know."""
+
+
 @dataclass(frozen=True)
 class RejectedRow:
     line_number: int
@@ -148,12 +190,15 @@ class ParsedRow:
     record: str
     record_hash: str
     odds: list[tuple[Any, ...]] = field(default_factory=list)
+    teams: tuple[str, str] | None = None  # canonical (home, away); None: as written
 
     @property
     def key(self) -> tuple[str, str, str, str]:
-        """The natural key: (league, season, home_team, away_team)."""
+        """The natural key: (league, season, home team, away team), the teams canonical
+        (``team_aliases``), so a club spelt anew in a corrected file is the same match."""
         v = self.values
-        return v["league"], v["season"], v["home_team"], v["away_team"]
+        home, away = self.teams or (v["home_team"], v["away_team"])
+        return v["league"], v["season"], home, away
 
 
 @dataclass
@@ -166,6 +211,11 @@ class ParsedFile:
     rows: list[ParsedRow]
     rejected: list[RejectedRow]
     rows_in_file: int
+    rows_withheld: int = 0  # dated on or after known_before: not known yet, not loaded
+    known_before: date | None = None
+    # Values not loaded from rows that were (impossible statistics); reasons for raw.rejected_rows.
+    quarantined: list[RejectedRow] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def league(self) -> str | None:
@@ -183,6 +233,7 @@ class _Line:
     number: int
     raw: str
     fields: list[str]
+    unterminated: bool = False  # the file's last line, with no line end after it
 
 
 def file_hash(data: bytes) -> str:
@@ -208,6 +259,10 @@ def parse_file(
     league: str | None = None,
     season: Season | None = None,
     season_hint: Season | None = None,
+    known_before: date | None = None,
+    as_of: datetime | None = None,
+    aliases: TeamAliases | None = None,
+    alias_leagues: Collection[str] = (),
 ) -> ParsedFile:
     """Parse one football-data CSV.
 
@@ -216,10 +271,18 @@ def parse_file(
     ``season`` is the season the file claims, checked against every date. ``season_hint`` is a
     weaker claim (from the file's name or folder) used for results files only: fixtures files
     carry every league's upcoming matches and take each row's season from its date.
+    ``known_before`` withholds the rows dated on or after that day (a file read at a clock
+    before it was published): they are counted in ``rows_in_file`` and ``rows_withheld`` and are
+    neither rows nor rejected rows, whatever their content.
+    ``as_of`` (naive UTC) is the load's clock: a row with a result whose kickoff is after it is
+    rejected (a result cannot be known before the match).
+    ``aliases`` canonicalise the teams of each row's key; names they do not know are refused in
+    a results file of a league they cover (:class:`UnknownTeams`) and rejected as rows of a
+    fixtures file in ``alias_leagues`` (the leagues whose results the warehouse holds).
     Raises :class:`FileRefused` naming ``source_file``.
     """
     text, encoding = decode(data)
-    header, lines = _read_table(text, source_file)
+    header, lines, width = _read_table(text, source_file)
     index = _column_index(header)
     missing = [c for c in _REQUIRED if c not in index]
     if missing:
@@ -239,12 +302,16 @@ def parse_file(
 
     data_lines = [line for line in lines if any(f.strip() for f in line.fields)]
     file_league = _file_league(data_lines, index["league"][0], kind, league, source_file)
+    known = _known_lines(data_lines, index["match_date"][0], known_before)
 
     candidates: list[tuple[_Line, dict[str, Any]]] = []
     rejected: list[RejectedRow] = []
-    for line in data_lines:
+    quarantined: list[RejectedRow] = []
+    for line in known:
         try:
+            _check_width(line, width)
             values = _typed_values(line.fields, index, kind)
+            dropped = _check_values(values, index, as_of) if kind == MATCHES else []
         except _RowError as exc:
             rejected.append(RejectedRow(line.number, str(exc), line.raw))
             continue
@@ -253,12 +320,15 @@ def parse_file(
                 rejected.append(RejectedRow(line.number, "missing league (Div)", line.raw))
                 continue
             values["league"] = file_league
+        if dropped:
+            reason = "quarantined, the row loaded without them: " + "; ".join(dropped)
+            quarantined.append(RejectedRow(line.number, reason, line.raw))
         candidates.append((line, values))
 
-    if data_lines and len(rejected) > MAX_REJECTED_SHARE * len(data_lines):
+    if known and len(rejected) > MAX_REJECTED_SHARE * len(known):
         first = rejected[0]
         raise FileRefused(
-            f"{source_file}: {len(rejected)} of {len(data_lines)} rows cannot be parsed "
+            f"{source_file}: {len(rejected)} of {len(known)} rows cannot be parsed "
             f"(line {first.line_number}: {first.reason}); is this the right kind of file?"
         )
 
@@ -268,17 +338,50 @@ def parse_file(
     if claimed is not None:
         _check_window(candidates, index["match_date"][0], claimed, source_file)
 
+    teams_of, warnings = _canonical_teams(
+        candidates, kind, aliases, alias_leagues, rejected, source_file
+    )
     price_columns = _price_columns(header)
     rows: list[ParsedRow] = []
-    first_line_of: dict[tuple[str, str, str, str], int] = {}
+    first_of: dict[tuple[str, str, str, str], ParsedRow] = {}
+    raw_of: dict[int, str] = {}
     for line, values in candidates:
+        if line.number not in teams_of:
+            continue  # an unknown team in a fixtures row: rejected above
         values["season"] = (claimed or season_of_date(values["match_date"])).label
-        row = _make_row(line, values, header, price_columns, kind)
-        previous = first_line_of.setdefault(row.key, line.number)
-        if previous != line.number:
+        try:
+            row = _make_row(line, values, header, price_columns, kind)
+        except _RowError as exc:
+            rejected.append(RejectedRow(line.number, str(exc), line.raw))
+            continue
+        row.teams = teams_of[line.number]
+        raw_of[line.number] = line.raw
+        first = first_of.setdefault(row.key, row)
+        if first is not row:
+            if first.record_hash != row.record_hash and kind == FIXTURES:
+                # fixtures.csv lists every league's upcoming matches and is replaced daily: a
+                # listing that changed within the file (a new referee) keeps its last line,
+                # rather than refusing every league's fixtures for one row.
+                reason = (
+                    f"{row.key[2]} v {row.key[3]} ({row.key[1]}) is listed again on line "
+                    f"{line.number} with different values ({_first_difference(first, row)}); "
+                    "the last line is kept"
+                )
+                rejected.append(RejectedRow(first.line_number, reason, raw_of[first.line_number]))
+                rows.remove(first)
+                first_of[row.key] = row
+                rows.append(row)
+                continue
+            if first.record_hash != row.record_hash:
+                raise FileRefused(
+                    f"{source_file}: lines {first.line_number} and {line.number} are both "
+                    f"{row.key[2]} v {row.key[3]} ({row.key[1]}) with different values "
+                    f"({_first_difference(first, row)}); which one is right cannot be told, so "
+                    "nothing of the file was loaded: remove the wrong line and load it again"
+                )
             reason = (
-                f"duplicate of line {previous}: {row.key[2]} v {row.key[3]} "
-                f"appears twice in {row.key[1]}"
+                f"duplicate of line {first.line_number}: {row.key[2]} v {row.key[3]} "
+                f"appears twice in {row.key[1]} (identical; the first is kept)"
             )
             rejected.append(RejectedRow(line.number, reason, line.raw))
             continue
@@ -295,27 +398,37 @@ def parse_file(
         rows=rows,
         rejected=sorted(rejected, key=lambda r: r.line_number),
         rows_in_file=len(data_lines),
+        rows_withheld=len(data_lines) - len(known),
+        known_before=known_before,
+        quarantined=[q for q in quarantined if q.line_number in {r.line_number for r in rows}],
+        warnings=warnings,
     )
 
 
 # --- the table ---------------------------------------------------------------------------------
 
 
-def _read_table(text: str, source_file: str) -> tuple[list[str], list[_Line]]:
-    """Header and data lines, keeping each record's raw text for rejected rows."""
+def _read_table(text: str, source_file: str) -> tuple[list[str], list[_Line], int]:
+    """Header, data lines (each with its raw text, for rejected rows) and the number of fields
+    the header names (every row must have as many)."""
     stripped = text.lstrip()
     if not stripped:
         raise FileRefused(f"{source_file} is empty")
     if stripped.startswith("<") or "<html" in stripped[:500].lower():
         raise FileRefused(f"{source_file} is an HTML page, not a football-data CSV")
+    if "\x00" in text:
+        raise FileRefused(f"{source_file} holds NUL bytes: a binary file, not a football-data CSV")
     # Split on line breaks only (str.splitlines would also split on form feeds and U+2028).
     physical = _LINE_BREAK.split(text)
-    reader = csv.reader(physical)
+    # Each line is given back its break: a quoted cell that spans lines keeps the break inside it
+    # (without it the csv module glues "0<break>0" into "00", a value that is not in the file).
+    reader = csv.reader(line + "\n" for line in physical)
     try:
         raw_header = next(row for row in reader if any(name.strip() for name in row))
     except csv.Error as exc:
         raise FileRefused(f"{source_file} is not a readable CSV: {exc}") from exc
     header = _clean_header(raw_header)
+    named = len(header)
     lines: list[_Line] = []
     start = reader.line_num + 1
     try:
@@ -327,10 +440,12 @@ def _read_table(text: str, source_file: str) -> tuple[list[str], list[_Line]]:
         raise FileRefused(
             f"{source_file} is not a readable CSV at line {reader.line_num}: {exc}"
         ) from exc
+    if lines and not text.endswith(("\n", "\r")):
+        lines[-1].unterminated = True
     width = max([len(header), *(len(line.fields) for line in lines)])
     if width > len(header):
         header = header + [f"Unnamed: {i}" for i in range(len(header), width)]
-    return header, lines
+    return header, lines, named
 
 
 def _clean_header(names: Sequence[str]) -> list[str]:
@@ -381,6 +496,25 @@ def _file_league(
     return league
 
 
+def _known_lines(
+    lines: Sequence[_Line], date_position: int, known_before: date | None
+) -> list[_Line]:
+    """The lines not dated on or after ``known_before`` (an unreadable date is kept, to be
+    rejected with its reason like any other bad row)."""
+    if known_before is None:
+        return list(lines)
+    kept = []
+    for line in lines:
+        raw = line.fields[date_position].strip() if date_position < len(line.fields) else ""
+        try:
+            day = parse_date(raw) if raw else None
+        except _RowError:
+            day = None
+        if day is None or day < known_before:
+            kept.append(line)
+    return kept
+
+
 # --- one row -----------------------------------------------------------------------------------
 
 
@@ -424,6 +558,74 @@ def _typed_values(
             raw = raw.replace(",", "")
         values[column] = parse_count(raw, name(column))
     return values
+
+
+def _check_width(line: _Line, width: int) -> None:
+    """A row with fewer fields than the header was cut: its last field may be cut too (``3``
+    of ``3.7``), so none of it is trusted."""
+    if len(line.fields) >= width:
+        return
+    if line.unterminated:
+        raise _RowError(
+            f"last line cut short: {len(line.fields)} of {width} fields and no line end at the "
+            "end of the file (an interrupted download?)"
+        )
+    raise _RowError(f"row cut short: {len(line.fields)} of {width} fields")
+
+
+def _check_values(
+    values: dict[str, Any], index: dict[str, tuple[int, str]], as_of: datetime | None
+) -> list[str]:
+    """Refuse a result that cannot be true (raises :class:`_RowError`); null the statistics that
+    cannot be, returning why (see :data:`STAT_BOUNDS`)."""
+
+    def name(column: str) -> str:
+        return index.get(column, (0, _ALIASES[column][0]))[1]
+
+    for column in ("home_goals", "away_goals", "ht_home_goals", "ht_away_goals"):
+        goals = values.get(column)
+        if goals is not None and goals > MAX_GOALS:
+            raise _RowError(
+                f"{name(column)} {goals} is more goals than can be true (at most {MAX_GOALS})"
+            )
+    for side in ("home", "away"):
+        ht, ft = values.get(f"ht_{side}_goals"), values.get(f"{side}_goals")
+        if ht is not None and ft is not None and ht > ft:
+            raise _RowError(
+                f"{name(f'ht_{side}_goals')} {ht} is more than {name(f'{side}_goals')} {ft}: "
+                "half-time goals cannot exceed full-time goals"
+            )
+    if as_of is not None and values.get("home_goals") is not None:
+        kickoff = uk_local_to_utc(values["match_date"], _clock_time(values.get("kickoff_time")))
+        if kickoff.replace(tzinfo=None) > as_of:
+            raise _RowError(
+                f"result {values['home_goals']}-{values['away_goals']} for a match dated "
+                f"{values['match_date']:%d/%m/%Y} {values.get('kickoff_time') or ''}".rstrip()
+                + f" (UK), after the load's clock {as_of:%Y-%m-%d %H:%M} UTC: a result cannot "
+                "be known before its kickoff"
+            )
+    dropped = []
+    for column, bound in STAT_BOUNDS.items():
+        value = values.get(column)
+        if value is not None and value > bound:
+            dropped.append(f"{name(column)} {value} is above {bound:,}")
+            values[column] = None
+    for side in ("home", "away"):
+        shots, target = values.get(f"{side}_shots"), values.get(f"{side}_shots_on_target")
+        if shots is not None and target is not None and target > shots:
+            dropped.append(
+                f"{name(f'{side}_shots_on_target')} {target} is more than "
+                f"{name(f'{side}_shots')} {shots} (shots on target above shots)"
+            )
+            values[f"{side}_shots"] = values[f"{side}_shots_on_target"] = None
+    return dropped
+
+
+def _clock_time(text: str | None) -> time | None:
+    if not text:
+        return None
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
 
 
 def parse_date(text: str) -> date:
@@ -483,6 +685,83 @@ def check_result(home: int | None, away: int | None, letter: str | None, label: 
         raise _RowError(f"{label} result {letter} does not match the score {home}-{away}")
 
 
+# --- teams -------------------------------------------------------------------------------------
+
+
+def _canonical_teams(
+    candidates: Sequence[tuple[_Line, dict[str, Any]]],
+    kind: str,
+    aliases: TeamAliases | None,
+    alias_leagues: Collection[str],
+    rejected: list[RejectedRow],
+    source_file: str,
+) -> tuple[dict[int, tuple[str, str]], list[str]]:
+    """Line number -> canonical (home, away) for every usable row, and warnings.
+
+    A results file's league, or a fixtures file's league in ``alias_leagues``, is checked when
+    the aliases know at least one of its teams: then an unknown name refuses the results file
+    (:class:`UnknownTeams`, naming every unknown name and its first line) or rejects the fixture
+    row. A checked league whose teams the aliases know none of keeps its names, with a warning.
+    """
+    teams: dict[int, tuple[str, str]] = {}
+    warnings: list[str] = []
+    by_league: dict[str, list[tuple[_Line, dict[str, Any]]]] = {}
+    for line, values in candidates:
+        by_league.setdefault(values["league"], []).append((line, values))
+    for league, rows in sorted(by_league.items()):
+        checked = aliases is not None and (kind == MATCHES or league in alias_leagues)
+        names = {v[side] for _, v in rows for side in ("home_team", "away_team")}
+        if not checked or aliases is None:
+            for line, v in rows:
+                teams[line.number] = _canonical_pair(aliases, v)
+            continue
+        if not any(aliases.knows(n) for n in names):
+            warnings.append(
+                f"league {league}: none of its {len(names)} team names is in {aliases.path.name}, "
+                "so they are kept as written; a club spelt differently in a later file would "
+                "count as another club (add the league's teams to the seed to prevent it)"
+            )
+            for line, v in rows:
+                teams[line.number] = _canonical_pair(aliases, v)
+            continue
+        unknown: dict[str, int] = {}
+        for line, v in rows:
+            missing = [v[side] for side in ("home_team", "away_team") if not aliases.knows(v[side])]
+            for name in missing:
+                unknown.setdefault(name, line.number)
+            if missing and kind == FIXTURES:
+                reason = (
+                    f"unknown team {missing[0]!r} (league {league}): {aliases.hint(missing[0])}"
+                )
+                rejected.append(RejectedRow(line.number, reason, line.raw))
+                continue
+            teams[line.number] = _canonical_pair(aliases, v)
+        if unknown and kind == MATCHES:
+            listed = "; ".join(f"{name!r} (line {number})" for name, number in unknown.items())
+            first = next(iter(unknown))
+            raise UnknownTeams(
+                f"{source_file}: league {league} names {len(unknown)} team(s) not in "
+                f"{aliases.path.name}: {listed}. Nothing of the file was loaded; "
+                f"{aliases.hint(first)}"
+            )
+    return teams, warnings
+
+
+def _canonical_pair(aliases: TeamAliases | None, values: dict[str, Any]) -> tuple[str, str]:
+    home, away = values["home_team"], values["away_team"]
+    if aliases is None:
+        return home, away
+    return aliases.canonical(home), aliases.canonical(away)
+
+
+def _first_difference(first: ParsedRow, second: ParsedRow) -> str:
+    a, b = json.loads(first.record), json.loads(second.record)
+    for column in a:
+        if a[column].strip() != b.get(column, "").strip():
+            return f"{column} {a[column].strip() or 'empty'} against {b.get(column, '').strip() or 'empty'}"
+    return "different columns"
+
+
 # --- seasons -----------------------------------------------------------------------------------
 
 
@@ -540,10 +819,19 @@ def _make_row(
     fields = list(line.fields) + [""] * (len(header) - len(line.fields))
     record = dict(zip(header, fields, strict=True))
     odds = []
+    books: dict[tuple[str, str], dict[str, float]] = {}
     for position, name, column, line_position in price_columns:
         price = parse_price(fields[position])
         if price is None:
+            _check_placeholder(fields[position], name)
             continue
+        if price > MAX_PRICE:
+            raise _RowError(
+                f"{name} {fields[position].strip()} is not a plausible decimal price (at most "
+                f"{MAX_PRICE:,.0f})"
+            )
+        if column.market == MARKET_1X2 and column.bookmaker not in _OVERROUND_UNCHECKED:
+            books.setdefault((column.bookmaker, name[:-1]), {})[column.selection] = price
         handicap = column.line
         if line_position is not None:
             handicap = parse_number(fields[line_position])
@@ -559,6 +847,18 @@ def _make_row(
                 price,
             )
         )
+    for (_, prefix), prices in books.items():
+        if len(prices) == 3:
+            overround = sum(1 / p for p in prices.values())
+            low, high = OVERROUND_BAND
+            if not low <= overround <= high:
+                shown = ", ".join(
+                    f"{prefix}{s[0].upper()} {prices[s]:g}" for s in ("home", "draw", "away")
+                )
+                raise _RowError(
+                    f"{prefix}H/D/A prices ({shown}) have an overround of {overround:.3f}, "
+                    f"outside the plausible {low:.2f} to {high:.2f}"
+                )
     columns = MATCH_COLUMNS if kind == MATCHES else FIXTURE_COLUMNS
     return ParsedRow(
         line_number=line.number,
@@ -589,4 +889,21 @@ def parse_price(text: str) -> float | None:
     """Decimal odds; empty, non-numeric and placeholder values (0, anything not above 1) are
     not prices. They stay in the row's ``record``."""
     number = parse_number(text) if text else None
-    return number if number is not None and number > 1.0 else None
+    return number if number is not None and number > MIN_PRICE else None
+
+
+def _check_placeholder(text: str, column: str) -> None:
+    """A price cell that is not a price must be a placeholder: empty, text, or 0. A number in
+    (0, 1] is a wrong price, not a missing one (it would pay nothing or lose more than staked);
+    so is a non-finite number such as ``inf``."""
+    text = text.strip()
+    try:
+        number = float(text)
+    except ValueError:
+        return
+    if number == 0 or math.isnan(number):  # pandas writes an empty cell as nan
+        return
+    raise _RowError(
+        f"{column} {text} is not a decimal price (must be above {MIN_PRICE:g} and at most "
+        f"{MAX_PRICE:,.0f})"
+    )

@@ -79,7 +79,11 @@ def render_summary(summary: IngestSummary, console: Console) -> None:
         about = "" if f.message.startswith(f.source_file) else f"{f.source_file}: "
         if not f.ok:
             console.print(f"[red]{f.status}[/red] {about}{f.message}", soft_wrap=True)
-        elif f.rows_rejected:
+        for warning in f.warnings:
+            console.print(f"[yellow]warning[/yellow] {f.source_file}: {warning}", soft_wrap=True)
+        if f.status == UNCHANGED and f.message.startswith("added nothing"):
+            console.print(f"[dim]unchanged[/dim] {about}{f.message}", soft_wrap=True)
+        if f.ok and f.rows_rejected:
             console.print(
                 f"[yellow]rejected rows[/yellow] {about}{f.message} "
                 "(all of them in raw.rejected_rows)",

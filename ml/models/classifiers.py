@@ -56,6 +56,7 @@ HGB_GRID: tuple[dict[str, Any], ...] = (
 """Shallow, slow-learning boosters: football outcomes are mostly noise, deep trees overfit."""
 
 _HGB_FIXED: dict[str, Any] = {"l2_regularization": 1.0, "early_stopping": False}
+IMPORTANCE_COLUMNS: tuple[str, ...] = ("feature", "outcome", "kind", "importance", "std")
 
 
 class TimeOrderedHoldout(BaseCrossValidator):
@@ -158,6 +159,25 @@ def _ordered_proba(estimator: Any, X: Any) -> np.ndarray:
     return proba
 
 
+def _staged_ordered_proba(pipeline: Pipeline, X: Any, sizes: set[int]) -> dict[int, np.ndarray]:
+    """The H, D, A probabilities of a gradient-boosting pipeline after each of ``sizes``
+    boosting iterations (one pass over its stages)."""
+    model = pipeline[-1]
+    transformed = pipeline[:-1].transform(X)
+    classes = list(model.classes_)
+    out: dict[int, np.ndarray] = {}
+    for iteration, raw in enumerate(model.staged_predict_proba(transformed), start=1):
+        if iteration in sizes:
+            proba = np.zeros((raw.shape[0], 3))
+            for column, label in enumerate(classes):
+                proba[:, int(label)] = raw[:, column]
+            out[iteration] = proba
+    missing = sizes - set(out)
+    if missing:
+        raise ValueError(f"the fit stopped before iteration(s) {sorted(missing)}")
+    return out
+
+
 def _score(scoring: Scoring, proba: np.ndarray, y: np.ndarray) -> float:
     return rps(proba, y) if scoring == "rps" else log_loss(proba, y)
 
@@ -168,6 +188,11 @@ class OutcomeClassifier(ClassifierMixin, BaseEstimator):
     ``fit`` sorts the rows by kickoff, scores every grid point on ``n_splits`` forward
     folds, then the calibration methods on the best point, refits the winner on all rows,
     and records feature importances. ``predict_proba`` columns are always H, D, A.
+
+    ``permutation_importance=False`` skips gradient boosting's permutation importance, a
+    diagnostic that costs a further fit and ``5 * n_features`` predictions, more than the
+    model itself: a walk-forward asks for it only of the model it keeps. The logistic
+    model's coefficients cost nothing and are always recorded.
 
     Fitted attributes: ``estimator_`` (the refitted scikit-learn model), ``best_params_``,
     ``calibration_``, ``cv_results_`` (one row per candidate and fold), ``importances_``
@@ -183,6 +208,7 @@ class OutcomeClassifier(ClassifierMixin, BaseEstimator):
         calibrations: Sequence[Calibration] = ("none", "temperature"),
         grid: Sequence[Mapping[str, Any]] | None = None,
         random_state: int = 0,
+        permutation_importance: bool = True,
     ) -> None:
         self.kind = kind
         self.feature_names = feature_names
@@ -191,6 +217,7 @@ class OutcomeClassifier(ClassifierMixin, BaseEstimator):
         self.calibrations = calibrations
         self.grid = grid
         self.random_state = random_state
+        self.permutation_importance = permutation_importance
 
     # ---- helpers ------------------------------------------------------------------------
 
@@ -218,17 +245,78 @@ class OutcomeClassifier(ClassifierMixin, BaseEstimator):
             estimator = build_estimator(self.kind, params, calibration, self.random_state)
             estimator.fit(X.iloc[train], y[train])
             proba = _ordered_proba(estimator, X.iloc[test])
-            rows.append(
-                {
-                    "params": dict(params),
-                    "calibration": calibration,
-                    "fold": fold,
-                    "n_train": len(train),
-                    "n_test": len(test),
-                    "score": _score(self.scoring, proba, y[test]),
-                }
-            )
+            rows.append(self._score_row(params, calibration, fold, train, test, proba, y))
         return rows
+
+    def _score_row(
+        self,
+        params: Mapping[str, Any],
+        calibration: Calibration,
+        fold: int,
+        train: np.ndarray,
+        test: np.ndarray,
+        proba: np.ndarray,
+        y: np.ndarray,
+    ) -> dict[str, Any]:
+        return {
+            "params": dict(params),
+            "calibration": calibration,
+            "fold": fold,
+            "n_train": len(train),
+            "n_test": len(test),
+            "score": _score(self.scoring, proba, y[test]),
+        }
+
+    def _grid_scores(
+        self,
+        X: pd.DataFrame,
+        y: np.ndarray,
+        folds: list[tuple[np.ndarray, np.ndarray]],
+        grid: Sequence[Mapping[str, Any]],
+    ) -> list[dict[str, Any]]:
+        """Every grid point, uncalibrated, on every fold, in grid order.
+
+        Gradient-boosting points that differ only in ``max_iter`` are one fit per fold, at the
+        largest ``max_iter``, read at each smaller one with ``staged_predict_proba``: without
+        early stopping the first ``n`` trees of a longer fit are the trees of a fit of ``n``,
+        and the staged sums add them in the same order, so the probabilities are identical.
+        """
+        if self.kind != "hgb":
+            return [
+                row
+                for params in grid
+                for row in self._candidate_scores(X, y, folds, params, "none")
+            ]
+        shared: dict[str, list[int]] = {}
+        for position, params in enumerate(grid):
+            rest = {key: value for key, value in params.items() if key != "max_iter"}
+            # Early stopping would make the trees depend on max_iter: such a point fits alone.
+            key = (
+                f"alone {position}"
+                if (_HGB_FIXED | dict(params))["early_stopping"]
+                else repr(sorted(rest.items(), key=lambda item: item[0]))
+            )
+            shared.setdefault(key, []).append(position)
+        probabilities: dict[tuple[int, int], np.ndarray] = {}
+        for positions in shared.values():
+            sizes = {
+                position: int(
+                    grid[position].get("max_iter", HistGradientBoostingClassifier().max_iter)
+                )
+                for position in positions
+            }
+            longest = grid[max(positions, key=lambda position: sizes[position])]
+            for fold, (train, test) in enumerate(folds):
+                estimator = build_estimator(self.kind, longest, "none", self.random_state)
+                estimator.fit(X.iloc[train], y[train])
+                staged = _staged_ordered_proba(estimator, X.iloc[test], set(sizes.values()))
+                for position, size in sizes.items():
+                    probabilities[(position, fold)] = staged[size]
+        return [
+            self._score_row(params, "none", fold, train, test, probabilities[(position, fold)], y)
+            for position, params in enumerate(grid)
+            for fold, (train, test) in enumerate(folds)
+        ]
 
     # ---- fitting ------------------------------------------------------------------------
 
@@ -288,9 +376,7 @@ class OutcomeClassifier(ClassifierMixin, BaseEstimator):
             if self.grid is not None
             else list(LOGISTIC_GRID if self.kind == "logistic" else HGB_GRID)
         )
-        results: list[dict[str, Any]] = []
-        for params in grid:
-            results += self._candidate_scores(matrix, labels, folds, params, "none")
+        results = self._grid_scores(matrix, labels, folds, grid)
         table = pd.DataFrame(results)
         table["candidate"] = table["params"].map(repr)
         mean_scores = table.groupby("candidate", sort=False)["score"].mean()
@@ -314,8 +400,10 @@ class OutcomeClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = np.array(OUTCOMES)
         self.feature_names_in_ = np.array(names, dtype=object)
         self.n_features_in_ = len(names)
-        self.importances_ = self._importances(
-            matrix, labels, folds[-1], best_params, best_calibration
+        self.importances_ = (
+            self._importances(matrix, labels, folds[-1], best_params, best_calibration)
+            if self.kind == "logistic" or self.permutation_importance
+            else pd.DataFrame(columns=list(IMPORTANCE_COLUMNS))
         )
         return self
 
@@ -393,7 +481,8 @@ class OutcomeClassifier(ClassifierMixin, BaseEstimator):
 
         Logistic: one standardised coefficient per feature and outcome (its effect on that
         outcome's log-odds per standard deviation). HGB: the mean rise in RPS when the
-        feature is shuffled on the last inner fold (outcome 'all'), with its spread.
+        feature is shuffled on the last inner fold (outcome 'all'), with its spread; no rows
+        when fitted with ``permutation_importance=False``.
         """
         if not hasattr(self, "importances_"):
             raise RuntimeError("the classifier is not fitted yet")
@@ -412,6 +501,7 @@ def fit_classifier(
     calibrations: Sequence[Calibration] = ("none", "temperature"),
     grid: Sequence[Mapping[str, Any]] | None = None,
     random_state: int = 0,
+    permutation_importance: bool = True,
 ) -> OutcomeClassifier:
     """Tune and fit a ``kind`` classifier on ``feature_names``; see :class:`OutcomeClassifier`.
 
@@ -425,4 +515,5 @@ def fit_classifier(
         calibrations=tuple(calibrations),
         grid=None if grid is None else tuple(dict(point) for point in grid),
         random_state=random_state,
+        permutation_importance=permutation_importance,
     ).fit(X, y, kickoff=kickoff)

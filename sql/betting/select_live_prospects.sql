@@ -1,6 +1,7 @@
 -- Upcoming matches one strategy may bet on live: the champion's prediction and the pre-match
 -- price of the strategy's bookmaker, kicking off after now, not yet bet on in that book.
--- Parameters: model name, model version, league, bookmaker, now (UK time), book id, strategy.
+-- Parameters: model name, model version, league, bookmaker, now (UTC, naive, like kickoff_at),
+-- book id, strategy. kickoff_at_uk is the published UK time, for messages.
 select
     predictions.prediction_id,
     predictions.match_id,
@@ -10,6 +11,7 @@ select
     prices.league,
     prices.season,
     prices.kickoff_at,
+    prices.kickoff_at_uk,
     prices.home_team,
     prices.away_team,
     prices.home_odds,

@@ -2,6 +2,9 @@
 -- Raw data is immutable: rows are only ever appended. A source row whose values changed since the
 -- last load gets a new version row (same natural key, new record_hash); staging reads the latest.
 -- Runs unchanged on DuckDB and PostgreSQL.
+-- Timestamps are UTC, naive (ml/clock.py). loaded_at, started_at, finished_at and rejected_at are
+-- wall-clock stamps of what the machine did; known_at is the clock of the load (its as_of): the
+-- moment the data describes what was known, which a replay sets to the past.
 
 create schema if not exists raw;
 
@@ -21,7 +24,8 @@ create table if not exists raw.load_log (
     rows_rejected integer,
     message text,
     started_at timestamp not null,
-    finished_at timestamp
+    finished_at timestamp,
+    known_at timestamp
 );
 
 -- Results files: one row per match row of a football-data season file, per version.
@@ -59,7 +63,8 @@ create table if not exists raw.matches (
     home_reds integer,
     away_reds integer,
     record_hash text not null,
-    record text not null
+    record text not null,
+    known_at timestamp
 );
 
 -- fixtures.csv: upcoming matches of every league football-data covers, per version.
@@ -77,7 +82,8 @@ create table if not exists raw.fixtures (
     away_team text not null,
     referee text,
     record_hash text not null,
-    record text not null
+    record text not null,
+    known_at timestamp
 );
 
 -- Bookmaker prices in long form, one row per price column of each landed match or fixture row
@@ -111,3 +117,9 @@ create table if not exists raw.rejected_rows (
     raw_line text,
     rejected_at timestamp not null
 );
+
+-- Columns added after the tables were first created, for warehouses created before them (new
+-- columns go last, so a fresh and an upgraded warehouse have the same column order).
+alter table raw.load_log add column if not exists known_at timestamp;
+alter table raw.matches add column if not exists known_at timestamp;
+alter table raw.fixtures add column if not exists known_at timestamp;

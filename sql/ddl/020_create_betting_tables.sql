@@ -2,7 +2,10 @@
 -- Append-only ledgers: rows are inserted, never updated or deleted. A settlement found wrong
 -- (the match's result was corrected) is undone by a reversal row and redone by a new settlement
 -- row, both pointing at the row they supersede. Money is decimal(14, 2): cents, exactly.
--- dbt declares them as sources (dbt_project/models/staging/ml) for the betting marts.
+-- Every timestamp is UTC, naive (timestamp without time zone), the warehouse's one convention
+-- (ml/clock.py, docs/architecture.md): kickoff_at is marts' UTC kickoff, placed_at, settled_at,
+-- created_at and recorded_at are UTC too, so the checks below compare UTC with UTC.
+-- dbt declares them as sources (dbt_project/models/staging/betting), read by stg_betting__* views.
 
 create schema if not exists betting;
 
@@ -38,8 +41,8 @@ create table if not exists betting.backtests (
 
 -- One row per bet. book_id is the ledger the bankroll belongs to: 'live' for bets placed on
 -- upcoming matches, a backtest_id for simulated ones; a bankroll is per (book_id, strategy).
--- Bets are struck only at pre-match prices, strictly before kickoff: the checks refuse anything
--- else whatever the code does.
+-- Bets are struck only at pre-match prices, strictly before kickoff (placed_at < kickoff_at,
+-- both UTC): the checks refuse anything else whatever the code does.
 create table if not exists betting.bets (
     bet_id text not null primary key,
     book_id text not null,

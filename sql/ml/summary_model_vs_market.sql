@@ -5,10 +5,10 @@ with
 latest_run as (
 
     select run_id
-    from ml.model_evaluations
-    where league = ?
-    order by evaluated_at desc
-    limit 1
+    from marts.mart_training_runs
+    where
+        league = ?
+        and is_latest
 
 ),
 

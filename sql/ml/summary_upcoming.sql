@@ -1,5 +1,7 @@
 -- plpred run's closing summary: matches not yet played with the newest prediction of each,
--- the market's pre-match view and the live bets placed on them. Parameter: league.
+-- the market's pre-match view and the live bets placed on them. Parameters: league, the clock
+-- (UTC): a stale fixtures file may still list matches that have kicked off.
+-- kickoff_at_uk (UK time, as published) is the kickoff to show; kickoff_at is the UTC instant.
 with
 
 upcoming as (
@@ -7,13 +9,14 @@ upcoming as (
     select
         match_id,
         kickoff_at,
+        kickoff_at_uk,
         home_team,
         away_team,
         prematch_market_home_prob_proportional as market_p_home,
         prematch_market_draw_prob_proportional as market_p_draw,
         prematch_market_away_prob_proportional as market_p_away
     from marts.mart_match_features
-    where league = ? and not is_played
+    where league = ? and not is_played and kickoff_at > ?
 
 ),
 
@@ -50,6 +53,7 @@ bets as (
 )
 
 select
+    upcoming.kickoff_at_uk,
     upcoming.kickoff_at,
     upcoming.home_team,
     upcoming.away_team,

@@ -4,12 +4,17 @@
 --
 -- Parameters:
 --   :strategy text = seed    strategy name from ml/strategies.toml (seed, value, kelly, flat)
---   :book text = live        'live', or a backtest id (betting.backtests.backtest_id)
+--   :book text = live        'live', a backtest id, or latest-backtest
 --
+-- book: the live book, or one backtest of the strategy: `plpred sql betting__books` lists the
+-- books with their ids, and latest-backtest (resolved by `plpred sql`, ml/queries.py) names
+-- the strategy's latest backtest, the one betting__books marks is_latest_backtest. Pasted
+-- into duckdb or psql, the query needs the id itself.
 -- outcome is the bet's effective settlement (its latest revision); open bets have none. profit
 -- sums every settlement and reversal row of the bet, so a corrected result counts once, as
 -- corrected; running_bankroll is the starting bankroll plus the profit of this bet and every
--- earlier one.
+-- earlier one. Times are shown in UK time (kickoff_at_uk, placed_at_uk), converted from the
+-- stored UTC with AT TIME ZONE, which DuckDB and Postgres read alike.
 with
 
 bets as (
@@ -61,7 +66,7 @@ profits as (
 final as (
 
     select
-        bets.kickoff_at,
+        (bets.kickoff_at at time zone 'UTC') at time zone 'Europe/London' as kickoff_at_uk,
         matches.home_team,
         matches.away_team,
         bets.selection,
@@ -80,8 +85,9 @@ final as (
             ) as double precision
         ) as running_bankroll,
         effective.clv,
-        bets.placed_at,
-        bets.bet_id
+        (bets.placed_at at time zone 'UTC') at time zone 'Europe/London' as placed_at_uk,
+        bets.bet_id,
+        bets.kickoff_at
     from bets
     left join marts.mart_match_features as matches
         on bets.match_id = matches.match_id
@@ -92,7 +98,24 @@ final as (
 
 )
 
-select * from final
+select
+    kickoff_at_uk,
+    home_team,
+    away_team,
+    selection,
+    odds_taken,
+    odds_source,
+    stake,
+    p_model,
+    p_implied,
+    result,
+    outcome,
+    profit,
+    running_bankroll,
+    clv,
+    placed_at_uk,
+    bet_id
+from final
 order by
     kickoff_at,
     bet_id

@@ -14,11 +14,10 @@ with
 latest_run as (
 
     select run_id
-    from ml.model_evaluations
-    where league = :league
-    group by run_id
-    order by max(evaluated_at) desc, run_id desc
-    limit 1
+    from marts.mart_training_runs
+    where
+        league = :league
+        and is_latest
 
 ),
 

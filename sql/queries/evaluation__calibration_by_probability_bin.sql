@@ -10,28 +10,6 @@
 -- below 0 too confident. Bins with few matches are noisy.
 with
 
-latest_run as (
-
-    select run_id
-    from ml.model_evaluations
-    where league = :league
-    group by run_id
-    order by max(evaluated_at) desc, run_id desc
-    limit 1
-
-),
-
-selected as (
-
-    select
-        decisions.run_id,
-        decisions.candidate_label
-    from ml.champion_decisions as decisions
-    inner join latest_run
-        on decisions.run_id = latest_run.run_id
-
-),
-
 forecasts as (
 
     select
@@ -40,12 +18,15 @@ forecasts as (
         forecasts.p_away,
         matches.result
     from ml.walk_forward_predictions as forecasts
-    inner join selected
+    inner join marts.mart_training_runs as runs
         on
-            forecasts.run_id = selected.run_id
-            and forecasts.model || '/' || forecasts.variant = selected.candidate_label
+            forecasts.run_id = runs.run_id
+            and forecasts.model || '/' || forecasts.variant = runs.candidate_label
     inner join marts.fct_matches as matches
         on forecasts.match_id = matches.match_id
+    where
+        runs.league = :league
+        and runs.is_latest
 
 ),
 

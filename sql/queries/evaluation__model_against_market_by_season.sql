@@ -4,34 +4,13 @@
 -- Parameters:
 --   :league text = E0    football-data league code
 --
--- The model is the one the latest run of ml.model_evaluations selected (the best walk-forward
--- RPS among the candidates); market_pre is the pre-match market average and market_close the
--- closing price (Pinnacle's where published, else the market average's), both with the margin
--- removed. Every row compares the same matches.
+-- The model is the one the latest training run (marts.mart_training_runs) selected (the best
+-- walk-forward RPS among the candidates); market_pre is the pre-match market average and
+-- market_close the closing price (Pinnacle's where published, else the market average's:
+-- fct_matches.yardstick_close_*), both with the margin removed. Every row compares the same
+-- matches.
 -- Lower RPS and log loss are better; rps_vs_market_pre below 0 means the model was better.
 with
-
-latest_run as (
-
-    select run_id
-    from ml.model_evaluations
-    where league = :league
-    group by run_id
-    order by max(evaluated_at) desc, run_id desc
-    limit 1
-
-),
-
-selected as (
-
-    select
-        decisions.run_id,
-        decisions.candidate_label
-    from ml.champion_decisions as decisions
-    inner join latest_run
-        on decisions.run_id = latest_run.run_id
-
-),
 
 evaluations as (
 
@@ -40,15 +19,19 @@ evaluations as (
         evaluations.metric,
         evaluations.value,
         evaluations.n_matches,
-        selected.candidate_label,
+        runs.candidate_label,
         case
-            when evaluations.model || '/' || evaluations.variant = selected.candidate_label
+            when evaluations.model || '/' || evaluations.variant = runs.candidate_label
                 then 'model'
             else evaluations.model
         end as role
     from ml.model_evaluations as evaluations
-    inner join selected
-        on evaluations.run_id = selected.run_id
+    inner join marts.mart_training_runs as runs
+        on evaluations.run_id = runs.run_id
+    where
+        runs.league = :league
+        and runs.is_latest
+        and runs.candidate_label is not null
 
 ),
 

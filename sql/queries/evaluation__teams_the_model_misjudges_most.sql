@@ -13,28 +13,6 @@
 -- team as well.
 with
 
-latest_run as (
-
-    select run_id
-    from ml.model_evaluations
-    where league = :league
-    group by run_id
-    order by max(evaluated_at) desc, run_id desc
-    limit 1
-
-),
-
-selected as (
-
-    select
-        decisions.run_id,
-        decisions.candidate_label
-    from ml.champion_decisions as decisions
-    inner join latest_run
-        on decisions.run_id = latest_run.run_id
-
-),
-
 forecasts as (
 
     select
@@ -47,11 +25,15 @@ forecasts as (
         forecasts.p_draw,
         forecasts.p_away
     from ml.walk_forward_predictions as forecasts
-    inner join selected
-        on forecasts.run_id = selected.run_id
+    inner join marts.mart_training_runs as runs
+        on forecasts.run_id = runs.run_id
     where
-        forecasts.model || '/' || forecasts.variant = selected.candidate_label
-        or forecasts.model = 'market_pre'
+        runs.league = :league
+        and runs.is_latest
+        and (
+            forecasts.model || '/' || forecasts.variant = runs.candidate_label
+            or forecasts.model = 'market_pre'
+        )
 
 ),
 

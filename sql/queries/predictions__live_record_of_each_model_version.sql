@@ -1,85 +1,40 @@
 -- How did the live predictions do once the matches were played? RPS, log loss and accuracy of
--- each model version's ml.predictions against the pre-match market on the same matches.
+-- the champion's prediction in force at kickoff, per model version, against the market's
+-- pre-match and closing prices on the same matches.
 -- For: whoever checks that the champion performs live as it did in the walk-forward evaluation.
 --
 -- Parameters:
 --   :league text = E0    football-data league code
 --
--- Only matches with a result and a market price count. Few matches mean noisy numbers: a
--- season is 380 matches, a matchday 10.
+-- Read from marts.mart_live_predictions (one row per played match: the newest prediction made
+-- before kickoff, by whichever version was champion then, and the RPS and log loss of it and of
+-- the market), the numbers `plpred replay` prints and the report shows; only matches with a
+-- pre-match and a closing price count. market_* is the pre-match market average (what a bettor
+-- could take), close_* the closing prices (Pinnacle's, else the average's). Few matches mean
+-- noisy numbers: a season is 380 matches, a matchday 10. Run `plpred transform` after scoring
+-- and ingesting results to refresh the mart.
 with
 
-scored as (
-
-    select
-        predictions.model_name,
-        predictions.model_version,
-        predictions.model_label,
-        matches.result,
-        predictions.p_home,
-        predictions.p_draw,
-        matches.prematch_market_home_prob_proportional as market_home,
-        matches.prematch_market_draw_prob_proportional as market_draw,
-        case matches.result
-            when 'H' then predictions.p_home
-            when 'D' then predictions.p_draw
-            else predictions.p_away
-        end as model_p_result,
-        case matches.result
-            when 'H' then matches.prematch_market_home_prob_proportional
-            when 'D' then matches.prematch_market_draw_prob_proportional
-            else matches.prematch_market_away_prob_proportional
-        end as market_p_result,
-        case
-            when predictions.p_home >= predictions.p_draw and predictions.p_home >= predictions.p_away
-                then 'H'
-            when predictions.p_draw >= predictions.p_away then 'D'
-            else 'A'
-        end as model_pick,
-        case
-            when
-                matches.prematch_market_home_prob_proportional
-                >= matches.prematch_market_draw_prob_proportional
-                and matches.prematch_market_home_prob_proportional
-                >= matches.prematch_market_away_prob_proportional
-                then 'H'
-            when
-                matches.prematch_market_draw_prob_proportional
-                >= matches.prematch_market_away_prob_proportional
-                then 'D'
-            else 'A'
-        end as market_pick
-    from ml.predictions as predictions
-    inner join marts.fct_matches as matches
-        on predictions.match_id = matches.match_id
-    where
-        predictions.league = :league
-        and matches.prematch_market_home_prob_proportional is not null
-
-),
-
-with_rps as (
+picks as (
 
     select
         *,
-        case result
-            when 'H' then
-                ((p_home - 1) * (p_home - 1) + (p_home + p_draw - 1) * (p_home + p_draw - 1)) / 2
-            when 'D' then (p_home * p_home + (p_home + p_draw - 1) * (p_home + p_draw - 1)) / 2
-            else (p_home * p_home + (p_home + p_draw) * (p_home + p_draw)) / 2
-        end as model_rps,
-        case result
-            when 'H' then
-                ((market_home - 1) * (market_home - 1)
-                + (market_home + market_draw - 1) * (market_home + market_draw - 1)) / 2
-            when 'D' then
-                (market_home * market_home
-                + (market_home + market_draw - 1) * (market_home + market_draw - 1)) / 2
-            else
-                (market_home * market_home
-                + (market_home + market_draw) * (market_home + market_draw)) / 2
-        end as market_rps
-    from scored
+        case
+            when p_home >= p_draw and p_home >= p_away then 'H'
+            when p_draw >= p_away then 'D'
+            else 'A'
+        end as model_pick,
+        case
+            when market_pre_p_home >= market_pre_p_draw and market_pre_p_home >= market_pre_p_away
+                then 'H'
+            when market_pre_p_draw >= market_pre_p_away then 'D'
+            else 'A'
+        end as market_pick
+    from marts.mart_live_predictions
+    where
+        league = :league
+        and market_pre_rps is not null
+        and market_close_rps is not null
 
 ),
 
@@ -90,23 +45,44 @@ final as (
         model_version,
         max(model_label) as model_label,
         count(*) as matches,
+        min(kickoff_at_uk) as first_kickoff_uk,
+        max(kickoff_at_uk) as last_kickoff_uk,
         cast(avg(model_rps) as double precision) as model_rps,
-        cast(avg(market_rps) as double precision) as market_rps,
-        cast(avg(-ln(greatest(model_p_result, 1e-15))) as double precision) as model_log_loss,
-        cast(avg(-ln(greatest(market_p_result, 1e-15))) as double precision)
-            as market_log_loss,
+        cast(avg(market_pre_rps) as double precision) as market_rps,
+        cast(avg(market_close_rps) as double precision) as close_rps,
+        cast(avg(model_log_loss) as double precision) as model_log_loss,
+        cast(avg(market_pre_log_loss) as double precision) as market_log_loss,
+        cast(avg(market_close_log_loss) as double precision) as close_log_loss,
         cast(avg(case when model_pick = result then 1 else 0 end) as double precision)
             as model_accuracy,
         cast(avg(case when market_pick = result then 1 else 0 end) as double precision)
-            as market_accuracy
-    from with_rps
+            as market_accuracy,
+        min(kickoff_at) as first_kickoff_at
+    from picks
     group by
         model_name,
         model_version
 
 )
 
-select * from final
+select
+    model_name,
+    model_version,
+    model_label,
+    matches,
+    first_kickoff_uk,
+    last_kickoff_uk,
+    model_rps,
+    market_rps,
+    close_rps,
+    model_rps - market_rps as rps_vs_market,
+    model_log_loss,
+    market_log_loss,
+    close_log_loss,
+    model_accuracy,
+    market_accuracy
+from final
 order by
     model_name,
+    first_kickoff_at,
     model_version

@@ -5,25 +5,32 @@
 -- Parameters:
 --   :league text = E0    football-data league code (E0 is the Premier League)
 --
--- The champion is the latest version promoted in ml.champion_decisions. The market is the
--- pre-match market price (market average, Bet365 when no average is published) with its
+-- Each match shows the prediction in force: the newest one the registered model made, by
+-- whichever version was champion then (first made champion, promoted or refitted in
+-- ml.champion_decisions; a refit does not predict again a match already predicted). The
+-- market is the pre-match market price (market average, Bet365 when no average is published) with its
 -- margin removed proportionally. edge_* is model minus market, in probability points;
 -- expected_return is p_model * price - 1 of the best edge at that (margin-carrying) price:
--- above 0 is a value bet on paper, usually much smaller than the edge.
+-- above 0 is a value bet on paper, usually much smaller than the edge. kickoff_at_uk is the
+-- kickoff in UK time, as football-data publishes it.
 with
 
-champion as (
+in_force as (
 
     select
         model_name,
-        candidate_version as model_version,
-        candidate_label as model_label
-    from ml.champion_decisions
-    where
-        model_name = 'plpred-' || :league
-        and decision in ('first_champion', 'promoted')
-    order by decided_at desc
-    limit 1
+        model_version,
+        model_label,
+        match_id,
+        p_home,
+        p_draw,
+        p_away,
+        row_number() over (
+            partition by match_id
+            order by predicted_at desc, model_version desc
+        ) as newest_first
+    from ml.predictions
+    where model_name = 'plpred-' || :league
 
 ),
 
@@ -32,6 +39,7 @@ upcoming as (
     select
         match_id,
         kickoff_at,
+        kickoff_at_uk,
         home_team,
         away_team,
         prematch_market_home_odds as home_odds,
@@ -51,10 +59,11 @@ compared as (
 
     select
         upcoming.kickoff_at,
+        upcoming.kickoff_at_uk,
         upcoming.home_team,
         upcoming.away_team,
-        champion.model_label,
-        champion.model_version,
+        predictions.model_label,
+        predictions.model_version,
         predictions.p_home as model_home,
         predictions.p_draw as model_draw,
         predictions.p_away as model_away,
@@ -68,47 +77,40 @@ compared as (
         predictions.p_draw * upcoming.draw_odds - 1 as return_draw,
         predictions.p_away * upcoming.away_odds - 1 as return_away
     from upcoming
-    inner join ml.predictions as predictions
-        on upcoming.match_id = predictions.match_id
-    inner join champion
+    inner join in_force as predictions
         on
-            predictions.model_name = champion.model_name
-            and predictions.model_version = champion.model_version
-
-),
-
-final as (
-
-    select
-        kickoff_at,
-        home_team,
-        away_team,
-        model_label,
-        model_version,
-        model_home,
-        model_draw,
-        model_away,
-        market_home,
-        market_draw,
-        market_away,
-        edge_home,
-        edge_draw,
-        edge_away,
-        case
-            when edge_home >= edge_draw and edge_home >= edge_away then 'home'
-            when edge_draw >= edge_away then 'draw'
-            else 'away'
-        end as best_edge,
-        case
-            when edge_home >= edge_draw and edge_home >= edge_away then return_home
-            when edge_draw >= edge_away then return_draw
-            else return_away
-        end as expected_return
-    from compared
+            upcoming.match_id = predictions.match_id
+            and predictions.newest_first = 1
 
 )
 
-select * from final
+-- shown in UK time, ordered by the UTC kickoff
+select
+    kickoff_at_uk,
+    home_team,
+    away_team,
+    model_label,
+    model_version,
+    model_home,
+    model_draw,
+    model_away,
+    market_home,
+    market_draw,
+    market_away,
+    edge_home,
+    edge_draw,
+    edge_away,
+    case
+        when edge_home >= edge_draw and edge_home >= edge_away then 'home'
+        when edge_draw >= edge_away then 'draw'
+        else 'away'
+    end as best_edge,
+    case
+        when edge_home >= edge_draw and edge_home >= edge_away then return_home
+        when edge_draw >= edge_away then return_draw
+        else return_away
+    end as expected_return
+from compared
 order by
     kickoff_at,
     home_team

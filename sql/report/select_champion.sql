@@ -1,8 +1,11 @@
--- The current champion of a registered model, as the decisions ledger records it: the latest
--- version promoted (or first made champion). Parameters: registered model name.
+-- The champion of a registered model at the report's clock, as the decisions ledger records
+-- it: the latest version promoted, first made champion, or refitted (a refit of the champion's
+-- configuration on newer data takes the champion alias, ml/train.py) at or before the clock.
+-- Parameters: registered model name, clock (UTC).
 select
     candidate_version as model_version,
     candidate_label as model_label,
+    decision,
     decided_at,
     run_id,
     season,
@@ -10,6 +13,7 @@ select
 from ml.champion_decisions
 where
     model_name = ?
-    and decision in ('first_champion', 'promoted')
+    and decision in ('first_champion', 'promoted', 'refit')
+    and decided_at <= ?
 order by decided_at desc
 limit 1

@@ -1,5 +1,6 @@
 -- Live bets on matches of a league that have no result yet and are not settled (a void bet is
 -- settled): what is riding on the upcoming fixtures. Parameters: league.
+-- placed_at is UTC, like every stored timestamp.
 select
     bets.match_id,
     bets.strategy,

@@ -1,0 +1,185 @@
+-- Which books hold bets? The live book and every backtest, per strategy: its source training
+-- run, model and variant, how many bets it holds, how many are settled, and its profit.
+-- For: a bettor looking for the book= id to audit bet by bet
+-- (betting__strategy_bets_with_running_bankroll), live or in a backtest.
+--
+-- Parameters:
+--   :league text = E0        football-data league code
+--   :strategy text = all     a strategy name from ml/strategies.toml, or all
+--
+-- A bankroll belongs to a (book, strategy): 'live' for real bets on upcoming matches, a
+-- backtest id (betting.backtests) for the walk-forward forecasts of one training run, model
+-- and variant replayed through one strategy version. is_latest_backtest marks, per strategy,
+-- the backtest that book=latest-backtest names: the one created last; among the backtests of
+-- one training run (created together) the model and variant that run selected
+-- (ml.champion_decisions), then the one with most bets, then the lowest id. selected_by_run
+-- says whether the model is the one its run selected. created_at_uk is when the backtest was
+-- made (for the live book, its first bet), in UK time.
+with
+
+bet_counts as (
+
+    select
+        book_id,
+        strategy,
+        count(*) as bets,
+        min(model_name) as model_name,
+        min(placed_at) as first_placed_at,
+        min(kickoff_at) as first_kickoff_at,
+        max(kickoff_at) as last_kickoff_at
+    from betting.bets
+    where league = :league
+    group by
+        book_id,
+        strategy
+
+),
+
+settled as (
+
+    select
+        bets.book_id,
+        bets.strategy,
+        count(distinct settlements.bet_id) as settled,
+        sum(settlements.profit) as profit
+    from betting.settlements as settlements
+    inner join betting.bets as bets
+        on settlements.bet_id = bets.bet_id
+    where bets.league = :league
+    group by
+        bets.book_id,
+        bets.strategy
+
+),
+
+backtest_books as (
+
+    select
+        backtests.backtest_id as book,
+        'backtest' as mode,
+        backtests.strategy,
+        backtests.source_run_id,
+        backtests.model,
+        backtests.variant,
+        case
+            when exists (
+                select 1
+                from ml.champion_decisions as decisions
+                where
+                    decisions.run_id = backtests.source_run_id
+                    and decisions.candidate_label = backtests.model || '/' || backtests.variant
+            ) then 1
+            else 0
+        end as selected,
+        backtests.n_bets,
+        backtests.created_at
+    from betting.backtests as backtests
+    where
+        backtests.league = :league
+        and (:strategy = 'all' or backtests.strategy = :strategy)
+
+),
+
+ranked as (
+
+    select
+        backtest_books.*,
+        row_number() over (
+            partition by backtest_books.strategy
+            order by
+                backtest_books.created_at desc,
+                backtest_books.selected desc,
+                backtest_books.n_bets desc,
+                backtest_books.book
+        ) as recency
+    from backtest_books
+
+),
+
+books as (
+
+    select
+        book,
+        mode,
+        strategy,
+        source_run_id,
+        model,
+        variant,
+        selected,
+        created_at,
+        recency
+    from ranked
+
+    union all
+
+    select
+        bet_counts.book_id as book,
+        'live' as mode,
+        bet_counts.strategy,
+        null as source_run_id,
+        bet_counts.model_name as model,
+        null as variant,
+        0 as selected,
+        bet_counts.first_placed_at as created_at,
+        0 as recency
+    from bet_counts
+    where
+        bet_counts.book_id = 'live'
+        and (:strategy = 'all' or bet_counts.strategy = :strategy)
+
+),
+
+final as (
+
+    select
+        books.book,
+        books.mode,
+        books.strategy,
+        books.source_run_id,
+        books.model,
+        books.variant,
+        case when books.mode = 'backtest' then books.selected = 1 end as selected_by_run,
+        coalesce(bet_counts.bets, 0) as bets,
+        coalesce(settled.settled, 0) as settled,
+        cast(coalesce(settled.profit, 0) as double precision) as profit,
+        (bet_counts.first_kickoff_at at time zone 'UTC') at time zone 'Europe/London'
+            as first_kickoff_uk,
+        (bet_counts.last_kickoff_at at time zone 'UTC') at time zone 'Europe/London'
+            as last_kickoff_uk,
+        (books.created_at at time zone 'UTC') at time zone 'Europe/London' as created_at_uk,
+        books.recency = 1 as is_latest_backtest,
+        books.created_at,
+        books.recency
+    from books
+    left join bet_counts
+        on
+            books.book = bet_counts.book_id
+            and books.strategy = bet_counts.strategy
+    left join settled
+        on
+            books.book = settled.book_id
+            and books.strategy = settled.strategy
+
+)
+
+select
+    book,
+    mode,
+    strategy,
+    source_run_id,
+    model,
+    variant,
+    selected_by_run,
+    bets,
+    settled,
+    profit,
+    first_kickoff_uk,
+    last_kickoff_uk,
+    created_at_uk,
+    is_latest_backtest
+from final
+order by
+    case when mode = 'live' then 0 else 1 end,
+    strategy,
+    recency,
+    book
