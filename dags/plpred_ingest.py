@@ -13,6 +13,9 @@ and the fixtures.
   them again changes nothing.
 - **Asset**: a run that changed the raw tables updates `plpred_raw_tables`, which schedules
   `plpred_transform`. A run where every file was unchanged is *skipped* and schedules nothing.
+- **Clock**: the run's logical date. With a snapshot archive (`snapshots`), the files are
+  those captured at or before it, so `airflow dags backfill` over the snapshot dates replays
+  the season through Airflow; the asset event carries the clock to the DAGs downstream.
 
 Settings: `PLPRED_SOURCE`, `PLPRED_LEAGUE`, `PLPRED_TARGET` (or the Airflow connection named by
 `PLPRED_WAREHOUSE_CONN_ID`), as for the CLI.
@@ -22,7 +25,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from _defaults import DEFAULT_ARGS, RAW_TABLES, TAGS
+from _defaults import DEFAULT_ARGS, RAW_TABLES, TAGS, step_task
 from airflow.sdk import (
     CronTriggerTimetable,
     ExceptionRetryPolicy,
@@ -30,14 +33,13 @@ from airflow.sdk import (
     RetryAction,
     RetryRule,
     dag,
-    task,
 )
 
 # Only downloads are worth retrying; refused content and warehouse errors fail at once.
 RETRY_DOWNLOADS_ONLY = ExceptionRetryPolicy(
     rules=[
         RetryRule(
-            exception="ml.orchestration.DownloadFailed",
+            exception="ml.steps.DownloadFailed",
             action=RetryAction.RETRY,
             reason="football-data could not be reached or sent an error: try again later",
         )
@@ -62,38 +64,30 @@ RETRY_DOWNLOADS_ONLY = ExceptionRetryPolicy(
             "",
             type="string",
             description="Season codes or ranges (e.g. 2526 or 0001-2526); empty for all.",
-        )
+        ),
+        "snapshots": Param(
+            "",
+            type="string",
+            description="A snapshot archive of the season (e.g. .../snapshots/2025-26): files "
+            "as they stood at the run's logical date. Empty: $PLPRED_SNAPSHOTS, else none.",
+        ),
     },
     tags=[*TAGS, "ingest"],
     doc_md=__doc__,
 )
 def plpred_ingest() -> None:
-    @task(
-        multiple_outputs=False,
+    step_task(
+        "ingest",
+        "Fetch the league's season files and fixtures (as they stood at the run's clock) and "
+        "land them in `raw.*`. Fails (and retries, for downloads) when any file could not be "
+        "loaded; skipped, so that no asset event is sent, when every file was unchanged.",
         outlets=[RAW_TABLES],
         retries=4,
         retry_delay=timedelta(minutes=5),
         retry_exponential_backoff=2.0,
         max_retry_delay=timedelta(hours=1),
         retry_policy=RETRY_DOWNLOADS_ONLY,
-        execution_timeout=timedelta(minutes=30),
-    )
-    def load_raw_tables(params: dict | None = None) -> dict:
-        """Fetch the league's season files and fixtures and land them in `raw.*`.
-
-        Fails (and retries, for downloads) when any file could not be loaded; skipped, so that
-        no asset event is sent, when every file was unchanged.
-        """
-        from airflow.sdk.exceptions import AirflowSkipException
-
-        from ml import orchestration
-
-        outcome = orchestration.ingest((params or {}).get("seasons") or None)
-        if not outcome["loaded"]:
-            raise AirflowSkipException(f"no raw table changed: {outcome}")
-        return outcome
-
-    load_raw_tables()
+    )()
 
 
 plpred_ingest()

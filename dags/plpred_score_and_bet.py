@@ -1,18 +1,25 @@
-"""# plpred_score_and_bet: predictions, bets and settlements after every transform
+"""# plpred_score_and_bet: predictions, settlements, bets, ledger marts and the report
 
-Scheduled by the `plpred_marts` asset (a `plpred_transform` that passed) or the
-`plpred_model_registry` asset (a `plpred_train` run), whichever comes first:
+Scheduled by the `plpred_model_registry` asset (every `plpred_train` run that passed, whether
+or not it trained anything), at the clock that asset event carries. The tasks are the last
+steps of the catalogue (`ml/steps.py`), in its order, the same functions `plpred run` calls:
 
-1. `score_fixtures`: the champion predicts every match after its training data that it has
-   not predicted yet (`ml.predictions`, one row per model version and match). Before the
-   first training there is no champion: the run is skipped, and the new model's asset
-   schedules it again.
-2. `settle_bets`: bets whose match has a result (or is void) are settled; corrected results
+1. `score`: the champion predicts every match kicking off after the clock and after its
+   training data that it has not predicted yet (`ml.predictions`). Before the first training
+   there is no champion: the task is skipped.
+2. `settle`: bets whose match has a verdict known at the clock are settled; corrected results
    are reversed and re-settled. Before betting, so that stakes follow the settled bankroll.
-3. `place_bets`: every strategy bets on upcoming matches the champion predicted, at pre-match
-   prices, before kickoff (`betting.bets`, at most one bet per match and strategy).
-4. `build_ledger_marts`: `dbt build` of the marts on the ledgers (`source:ml+ source:betting+`)
-   with their tests; updates the `plpred_ledger_marts` asset that the dashboards read.
+3. `monitor`: drift (Evidently), live RPS against the market, calibration, CLV and data
+   health at the clock (`monitoring.*`); the retraining policy (`ml/retraining.toml`) decides.
+   When it decides a full retrain, `request_retrain` updates the `plpred_retrain_requested`
+   asset, which schedules `plpred_train` at this clock (its train step carries the decision
+   out); otherwise `request_retrain` is skipped. A refit decision waits for the next
+   `plpred_train` run.
+4. `bet`: every strategy bets on upcoming matches the champion predicted, at pre-match prices
+   known at the clock, before kickoff (`betting.bets`, at most one bet per match and strategy).
+5. `marts`: `dbt build` of the marts on the ledgers, with their tests, when a ledger changed;
+   updates the `plpred_ledger_marts` asset that the dashboards read.
+6. `report`: the HTML report under `PLPRED_HOME/reports`.
 
 Every step is idempotent: a second run with no new data writes nothing.
 """
@@ -21,15 +28,26 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pendulum
-from _defaults import DEFAULT_ARGS, LEDGER_MARTS, MARTS, MODEL_REGISTRY, TAGS
+from _defaults import (
+    DEFAULT_ARGS,
+    LEDGER_MARTS,
+    MODEL_REGISTRY,
+    RETRAIN_REQUESTED,
+    START_DATE,
+    TAGS,
+    step_task,
+)
 from airflow.sdk import chain, dag, task
+
+# A step after one that was skipped (no champion yet, nothing new for the marts) still runs,
+# as it does in `plpred run`; a failure upstream stops it.
+AFTER_SKIPS = "none_failed"
 
 
 @dag(
     dag_id="plpred_score_and_bet",
-    schedule=(MARTS | MODEL_REGISTRY),
-    start_date=pendulum.datetime(2026, 1, 1, tz="Europe/London"),
+    schedule=[MODEL_REGISTRY],
+    start_date=START_DATE,
     catchup=False,
     # Every task writes the warehouse: DuckDB allows one writer, so one run and one task at a time.
     max_active_runs=1,
@@ -40,43 +58,53 @@ from airflow.sdk import chain, dag, task
     doc_md=__doc__,
 )
 def plpred_score_and_bet() -> None:
-    @task(multiple_outputs=False, execution_timeout=timedelta(minutes=20))
-    def score_fixtures() -> dict:
-        """The champion scores the matches after its training data it has not scored yet.
-
-        Skipped, with everything after it, while there is no champion (before the first
-        `plpred_train`), whose registration schedules this DAG again."""
-        from airflow.sdk.exceptions import AirflowSkipException
-
+    @task(outlets=[RETRAIN_REQUESTED], trigger_rule=AFTER_SKIPS)
+    def request_retrain(**context) -> dict:
+        """Schedule `plpred_train` at this clock when the monitor decided a full retrain."""
         from ml import orchestration
 
-        outcome = orchestration.score()
-        if outcome["model"] is None:
-            raise AirflowSkipException("no champion model yet: trigger plpred_train")
-        return outcome
+        return orchestration.request_retrain(context, RETRAIN_REQUESTED)
 
-    @task(multiple_outputs=False, execution_timeout=timedelta(minutes=10))
-    def settle_bets() -> dict:
-        """Settle bets whose match has a verdict; reverse and re-settle corrected results."""
-        from ml import orchestration
-
-        return orchestration.settle()
-
-    @task(multiple_outputs=False, execution_timeout=timedelta(minutes=10))
-    def place_bets() -> dict:
-        """Every strategy bets on the upcoming matches the champion predicted."""
-        from ml import orchestration
-
-        return orchestration.place_bets()
-
-    @task(multiple_outputs=False, outlets=[LEDGER_MARTS], execution_timeout=timedelta(minutes=20))
-    def build_ledger_marts() -> dict:
-        """dbt build of the prediction and betting marts, with the ledgers' tests."""
-        from ml import orchestration
-
-        return orchestration.build_ledger_marts()
-
-    chain(score_fixtures(), settle_bets(), place_bets(), build_ledger_marts())
+    monitor = step_task(
+        "monitor",
+        "Drift, live performance against the market, data health; the retraining decision.",
+        trigger_rule=AFTER_SKIPS,
+        execution_timeout=timedelta(minutes=10),
+    )()
+    chain(
+        step_task(
+            "score",
+            "The champion scores the matches after the clock and its training data, once.",
+            execution_timeout=timedelta(minutes=20),
+        )(),
+        step_task(
+            "settle",
+            "Settle bets whose match has a verdict; reverse and re-settle corrected results.",
+            trigger_rule=AFTER_SKIPS,
+            execution_timeout=timedelta(minutes=10),
+        )(),
+        monitor,
+        request_retrain(),
+        step_task(
+            "bet",
+            "Every strategy bets on the upcoming matches the champion predicted.",
+            trigger_rule=AFTER_SKIPS,
+            execution_timeout=timedelta(minutes=10),
+        )(),
+        step_task(
+            "marts",
+            "dbt build of the prediction and betting marts, with the ledgers' tests.",
+            outlets=[LEDGER_MARTS],
+            trigger_rule=AFTER_SKIPS,
+            execution_timeout=timedelta(minutes=20),
+        )(),
+        step_task(
+            "report",
+            "The HTML report (PLPRED_HOME/reports/report.html).",
+            trigger_rule=AFTER_SKIPS,
+            execution_timeout=timedelta(minutes=10),
+        )(),
+    )
 
 
 plpred_score_and_bet()

@@ -1,20 +1,27 @@
-"""# plpred_train: walk-forward evaluation, MLflow, champion/challenger; weekly and on demand
+"""# plpred_train: training when policy says so, refits, backtests; after every transform
 
-Runs every Monday at 05:00 UK time, or when triggered (with the parameters below), and does
-what `plpred train` does: every candidate model is fitted season by season on the matches
-before it and judged against the betting market on the same matches (`ml.model_evaluations`,
-`ml.walk_forward_predictions`); the best is refitted on every played match, logged and
-registered in MLflow, and becomes champion only if it beats the current one on the latest
-season. Then `backtest` replays the run's walk-forward predictions through every betting
-strategy (written once per run).
+Scheduled by the `plpred_marts` asset (every `plpred_transform` that passed) or the
+`plpred_retrain_requested` asset (a retrain decided by the monitor step of
+`plpred_score_and_bet`), at the clock that asset event carries, or triggered by hand. Its tasks are the catalogue's model steps
+(`ml/steps.py`), the same functions `plpred run` calls, each doing work only when due:
 
-A new registered version updates the `plpred_model_registry` asset, which schedules
-`plpred_score_and_bet`: upcoming matches are scored by the (possibly new) champion at once.
+1. `train`: when there is no champion, when the monitor decided a retrain
+   (`ml/retraining.toml`: live RPS against the market, drift, a new season), when the champion
+   is older than `max_model_age_days`, or when triggered with `force_train`: every candidate model is fitted season by season on the
+   matches before it and judged against the betting market (`ml.model_evaluations`,
+   `ml.walk_forward_predictions`); the best is refitted, logged and registered in MLflow, and
+   becomes champion only if it beats the current one on the latest season.
+2. `refit`: when the champion is older than `refit_age_days` (or the monitor decided a refit)
+   and no training ran: the champion's
+   configuration fitted on the matches known at the clock, as a new version that says so.
+3. `backtest`: a new walk-forward run through every betting strategy (once per run).
+4. `publish`: updates the `plpred_model_registry` asset, which schedules
+   `plpred_score_and_bet`, whatever the steps above did.
 
-Parameters: `quick` (small hyper-parameter grids, for smoke runs and tests), `classifiers`
-(`logistic`, `hgb`), `goals_model` (Dixon-Coles), `eval_seasons` (e.g. `2324-2526`; empty for
-the last six). The environment variable `PLPRED_TRAIN_QUICK=1` makes `quick` the default, for
-a whole local Airflow.
+Parameters: `force_train`, `quick` (small hyper-parameter grids, for smoke runs and tests),
+`classifiers` (`logistic`, `hgb`), `goals_model` (Dixon-Coles), `eval_seasons` (e.g.
+`2324-2526`; empty for the last six), `max_model_age_days`, `refit_age_days`. The environment
+variable `PLPRED_TRAIN_QUICK=1` makes `quick` the default, for a whole local Airflow.
 """
 
 from __future__ import annotations
@@ -22,15 +29,23 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 
-from _defaults import DEFAULT_ARGS, MODEL_REGISTRY, TAGS
-from airflow.sdk import CronTriggerTimetable, Param, dag, task
+from _defaults import (
+    DEFAULT_ARGS,
+    MARTS,
+    MODEL_REGISTRY,
+    RETRAIN_REQUESTED,
+    START_DATE,
+    TAGS,
+    step_task,
+)
+from airflow.sdk import Param, chain, dag, task
 
 
 @dag(
     dag_id="plpred_train",
-    schedule=CronTriggerTimetable("0 5 * * 1", timezone="Europe/London", run_immediately=False),
-    # No start_date: the first run waits for the next Monday or a trigger, not for marts that
-    # do not exist yet on a fresh install (run_immediately).
+    # New marts, or a retrain decided by the monitor step of plpred_score_and_bet.
+    schedule=(MARTS | RETRAIN_REQUESTED),
+    start_date=START_DATE,
     catchup=False,
     # Training writes the evaluation ledgers and backtests: DuckDB allows one writer.
     max_active_runs=1,
@@ -38,6 +53,9 @@ from airflow.sdk import CronTriggerTimetable, Param, dag, task
     default_args=DEFAULT_ARGS,
     dagrun_timeout=timedelta(hours=6),
     params={
+        "force_train": Param(
+            False, type="boolean", description="Train even when the policy says it is not due."
+        ),
         "quick": Param(
             os.environ.get("PLPRED_TRAIN_QUICK", "") in ("1", "true", "True"),
             type="boolean",
@@ -53,39 +71,51 @@ from airflow.sdk import CronTriggerTimetable, Param, dag, task
         "eval_seasons": Param(
             "", type="string", description="Seasons to walk over, e.g. 2324-2526; empty: last six."
         ),
+        "max_model_age_days": Param(
+            None,
+            type=["null", "number"],
+            description="Train when the champion is older than this; empty: ml/retraining.toml.",
+        ),
+        "refit_age_days": Param(
+            None,
+            type=["null", "number"],
+            description="Refit the champion when older than this; empty: ml/retraining.toml.",
+        ),
     },
     tags=[*TAGS, "ml"],
     doc_md=__doc__,
 )
 def plpred_train() -> None:
-    @task(
-        multiple_outputs=False,
-        outlets=[MODEL_REGISTRY],
-        execution_timeout=timedelta(hours=4),
-        retries=0,
+    @task(multiple_outputs=False, outlets=[MODEL_REGISTRY], trigger_rule="none_failed")
+    def publish(**context) -> dict:
+        """Schedule `plpred_score_and_bet` at this run's clock, whatever the steps did."""
+        from ml import orchestration
+
+        outcome = {"as_of": orchestration.clock_of(context).isoformat()}
+        orchestration.carry_clock(context, MODEL_REGISTRY, outcome)
+        return outcome
+
+    chain(
+        step_task(
+            "train",
+            "Walk-forward against the market, MLflow run, registered model, champion/challenger "
+            "decision, when due. Not retried: a failed run is a bug or bad data.",
+            execution_timeout=timedelta(hours=4),
+            retries=0,
+        )(),
+        step_task(
+            "refit",
+            "The champion's configuration on the matches known at the clock, when it is old.",
+            trigger_rule="none_failed",
+            execution_timeout=timedelta(hours=1),
+        )(),
+        step_task(
+            "backtest",
+            "Every strategy replays a new run's walk-forward predictions (once per run).",
+            trigger_rule="none_failed",
+        )(),
+        publish(),
     )
-    def train_and_register(params: dict | None = None) -> dict:
-        """Walk-forward evaluation against the market, MLflow run and registered model,
-        champion/challenger decision. Not retried: a failed run is a bug or bad data, and the
-        next run starts from scratch anyway."""
-        from ml import orchestration
-
-        params = params or {}
-        return orchestration.train(
-            quick=bool(params.get("quick")),
-            classifiers=params.get("classifiers") or (),
-            goals_model=bool(params.get("goals_model", True)),
-            eval_seasons=params.get("eval_seasons") or None,
-        )
-
-    @task(multiple_outputs=False, execution_timeout=timedelta(minutes=30))
-    def backtest() -> dict:
-        """Every strategy replays the new run's walk-forward predictions (once per run)."""
-        from ml import orchestration
-
-        return orchestration.backtest()
-
-    train_and_register() >> backtest()
 
 
 plpred_train()

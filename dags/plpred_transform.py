@@ -1,35 +1,66 @@
-"""# plpred_transform: the dbt project, one task per model and one per model's tests
+"""# plpred_transform: the dbt project, one `dbt build` per layer
 
 Runs when the raw tables change (the `plpred_raw_tables` asset from `plpred_ingest`). The dbt
-project in `dbt_project/` is rendered by astronomer-cosmos (`ExecutionMode.LOCAL`, dbt in the
-task's own process): each model is a task group with a `run` task and a `test` task, in the
-project's dependency order, so a failing test stops every model downstream of it and shows
-which one in the grid. Seeds are tasks too. dbt's unit tests get no cosmos task, so
-`dbt_unit_tests` runs them once the models exist.
+project in `dbt_project/` is built as `plpred transform` builds it, with `dbt build`, in three
+tasks, one per layer of the project: `dbt_staging` (the seeds and the staging views over the
+raw tables and ledgers), `dbt_intermediate`, then `dbt_marts`. Each task runs its layer's
+models with their unit and data tests in one dbt invocation, so the run pays dbt's start-up
+three times instead of once per model. A test that reads two layers runs with the later one.
 
-When everything passed, `publish_marts` updates the `plpred_marts` asset, which schedules
-`plpred_score_and_bet`. A failed model or test fails the run and publishes nothing: the marts
-downstream of the failure keep their previous build and nothing scores on half-built data.
+Every model and test of a layer, with its status and time, is listed in the task's log and in
+its XCom (`nodes`); the dbt docs site (`plpred docs`) shows what each model means. A failing
+model or test fails its layer's task and names the node: the layers after it do not run and
+nothing is published, so the marts keep their previous build and nothing scores on half-built
+data. (Within the failing layer, dbt skips only what is downstream of the failure.)
+
+When every layer passed, `publish_marts` records the catalogue's `transform` step and updates
+the `plpred_marts` asset (with the clock of the raw tables' event), which schedules
+`plpred_train`.
 
 The warehouse is the CLI's (`PLPRED_TARGET`, `PLPRED_DUCKDB_PATH`, `PG*` read by
 `dbt_project/profiles.yml`), or the Postgres Airflow connection named by
-`PLPRED_WAREHOUSE_CONN_ID` (cosmos turns it into a dbt profile at run time).
+`PLPRED_WAREHOUSE_CONN_ID`.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-import pendulum
-from _dbt import dbt_task_group
-from _defaults import DEFAULT_ARGS, MARTS, RAW_TABLES, TAGS, WAREHOUSE_POOL
+from _defaults import DEFAULT_ARGS, MARTS, RAW_TABLES, START_DATE, TAGS
 from airflow.sdk import dag, task
+
+# What each layer task builds, for its doc in the UI (the selections: ml.orchestration.DBT_LAYERS).
+LAYERS = {
+    "staging": "the seeds (`dbt_project/seeds/`) and the staging views (`models/staging/`): one "
+    "per raw table or ledger, renamed, typed and deduplicated, with their tests",
+    "intermediate": "the intermediate models (`models/intermediate/`): matches and fixtures "
+    "unioned, odds pivoted and de-vigged, the point-in-time form features, with their tests",
+    "marts": "the marts (`models/marts/`): matches, features, predictions, betting, monitoring "
+    "and the dashboards' marts, with their unit tests and data tests, and the tests that span "
+    "layers",
+}
+
+
+def _layer_task(layer: str):
+    @task(
+        task_id=f"dbt_{layer}",
+        multiple_outputs=False,
+        execution_timeout=timedelta(minutes=20),
+        doc_md=f"`dbt build` of {LAYERS[layer]}. The log lists every node with its status and "
+        "time; a failing model or test fails this task and names it.",
+    )
+    def build(**context) -> dict:
+        from ml import orchestration
+
+        return orchestration.build_dbt_layer(layer, context)
+
+    return build()
 
 
 @dag(
     dag_id="plpred_transform",
     schedule=[RAW_TABLES],
-    start_date=pendulum.datetime(2026, 1, 1, tz="Europe/London"),
+    start_date=START_DATE,
     catchup=False,
     # dbt writes the warehouse: DuckDB allows one writer, so one run and one task at a time.
     max_active_runs=1,
@@ -40,23 +71,20 @@ from airflow.sdk import dag, task
     doc_md=__doc__,
 )
 def plpred_transform() -> None:
-    dbt = dbt_task_group(
-        group_id="dbt",
-        operator_args={"pool": WAREHOUSE_POOL, "execution_timeout": timedelta(minutes=20)},
-    )
-
-    @task(multiple_outputs=False, execution_timeout=timedelta(minutes=15))
-    def dbt_unit_tests() -> dict:
-        """dbt's unit tests (`unit_tests:` in the model YAML), which cosmos renders no task for."""
+    @task(multiple_outputs=False, outlets=[MARTS], execution_timeout=timedelta(minutes=1))
+    def publish_marts(**context) -> dict:
+        """Every layer built and passed its tests: record the catalogue's `transform` step as
+        done and tell `plpred_train` the marts are new, at the clock of the raw tables."""
         from ml import orchestration
 
-        return orchestration.dbt_unit_tests()
+        outcome = orchestration.record_transform(context)
+        orchestration.carry_clock(context, MARTS, outcome)
+        return outcome
 
-    @task(multiple_outputs=False, outlets=[MARTS], execution_timeout=timedelta(minutes=1))
-    def publish_marts() -> None:
-        """Every model and test passed: tell `plpred_score_and_bet` the marts are new."""
-
-    dbt >> dbt_unit_tests() >> publish_marts()
+    layers = [_layer_task(layer) for layer in LAYERS]
+    for before, after in zip(layers, layers[1:], strict=False):
+        before >> after
+    layers[-1] >> publish_marts()
 
 
 plpred_transform()
