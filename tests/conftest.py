@@ -42,19 +42,13 @@ def duckdb_settings(home: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     return get_settings(target="duckdb")
 
 
-def _postgres_admin_settings() -> PostgresSettings:
-    return PostgresSettings.from_env()
-
-
-@pytest.fixture
-def postgres_settings(home: Path, monkeypatch: pytest.MonkeyPatch):
-    """Settings for a Postgres database created for this test and dropped after it.
-
-    Skips when no Postgres answers, unless PLPRED_REQUIRE_POSTGRES=1 (set by .ci/run): then fails.
-    """
+def postgres_admin():
+    """An autocommit connection to the server's ``postgres`` database, for tests that create
+    and drop their own databases. Skips when no Postgres answers, unless
+    PLPRED_REQUIRE_POSTGRES=1 (set by .ci/run): then fails."""
     import psycopg2
 
-    admin_settings = _postgres_admin_settings()
+    admin_settings = PostgresSettings.from_env()
     try:
         admin = psycopg2.connect(admin_settings.dsn("postgres"), connect_timeout=3)
     except psycopg2.OperationalError as exc:
@@ -66,6 +60,13 @@ def postgres_settings(home: Path, monkeypatch: pytest.MonkeyPatch):
             pytest.fail(message + " (PLPRED_REQUIRE_POSTGRES=1)")
         pytest.skip(message)
     admin.autocommit = True
+    return admin
+
+
+@pytest.fixture
+def postgres_settings(home: Path, monkeypatch: pytest.MonkeyPatch):
+    """Settings for a Postgres database created for this test and dropped after it."""
+    admin = postgres_admin()
     dbname = f"plpred_test_{uuid.uuid4().hex[:12]}"
     admin.cursor().execute(f'create database "{dbname}"')
     monkeypatch.setenv("PLPRED_HOME", str(home))

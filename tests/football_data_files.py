@@ -43,11 +43,17 @@ def write_synthetic_source(
     n_teams: int = 20,
     upcoming_rounds: int = 2,
     seed: int = 0,
+    **league_options: object,
 ) -> SyntheticSource:
     """Write a football-data-shaped source; the last ``upcoming_rounds`` rounds of the last
     season go to ``fixtures.csv`` (no results, pre-match odds) instead of the season file."""
     league = make_league(
-        n_teams=n_teams, n_seasons=n_seasons, first_year=first_year, second_tier=True, seed=seed
+        n_teams=n_teams,
+        n_seasons=n_seasons,
+        first_year=first_year,
+        second_tier=True,
+        seed=seed,
+        **league_options,
     )
     rng = np.random.default_rng(seed + 1)
     odds = league.features.set_index("match_id")[["odds_home", "odds_draw", "odds_away"]]
@@ -140,3 +146,36 @@ def write_synthetic_source(
         n_played=int((played["Div"] == "E0").sum()),
         n_upcoming=len(upcoming),
     )
+
+
+_RESULT_COLUMNS = ["FTHG", "FTAG", "FTR", "HTHG", "HTAG", "HTR", "HS", "AS", "HST", "AST"]
+_CLOSING_COLUMNS = ["PSCH", "PSCD", "PSCA"]
+
+
+def write_synthetic_snapshots(
+    source: SyntheticSource,
+    stamps: list[str],
+    *,
+    league: str = "E0",
+    horizon_days: int = 7,
+) -> Path:
+    """A snapshot archive of ``source``'s last season, laid out like the mirror's
+    (``{source}/snapshots/{season label}/``), and its folder.
+
+    For each stamp (``YYYY-MM-DDTHHMM``, UTC) ``{league}_{stamp}.csv`` holds the season file's
+    rows dated before the stamp's day, and ``fixtures_{stamp}.csv`` the rows of the next
+    ``horizon_days`` days from it, without results or closing prices (as fixtures.csv has them).
+    """
+    code = source.seasons[-1]
+    label = f"20{code[:2]}-{code[2:]}"
+    season_file = pd.read_csv(source.directory / league / f"{code}.csv")
+    dates = pd.to_datetime(season_file["Date"], format="%d/%m/%Y")
+    folder = source.directory / "snapshots" / label
+    folder.mkdir(parents=True, exist_ok=True)
+    for stamp in stamps:
+        day = pd.Timestamp(stamp[:10])
+        season_file[dates < day].to_csv(folder / f"{league}_{stamp}.csv", index=False)
+        upcoming = season_file[(dates >= day) & (dates < day + pd.Timedelta(days=horizon_days))]
+        dropped = [c for c in _RESULT_COLUMNS + _CLOSING_COLUMNS if c in upcoming.columns]
+        upcoming.drop(columns=dropped).to_csv(folder / f"fixtures_{stamp}.csv", index=False)
+    return folder

@@ -84,11 +84,18 @@ def make_league(
     form_matches: int = 6,
     long_form_matches: int = 19,
     seed: int = 0,
+    shift_from: pd.Timestamp | None = None,
+    shifted_home_advantage: float | None = None,
+    shifted_intercept: float | None = None,
 ) -> SyntheticLeague:
     """Simulate ``n_seasons`` seasons of a league of ``n_teams`` (and a second tier as big).
 
     Second-tier clubs are weaker by ``second_tier_gap`` in attack and in defence. With
-    ``drift_sd > 0`` strengths take a random step every summer.
+    ``drift_sd > 0`` strengths take a random step every summer. From ``shift_from`` on (a
+    kickoff date), the league changes its nature: ``shifted_home_advantage`` and
+    ``shifted_intercept`` replace the home advantage and the goal-rate intercept (the monitoring
+    tests reverse the home advantage and double the goal rate mid-season). The bookmaker's odds
+    follow the truth, so the market knows at once what a model learns only from results.
     """
     if n_teams % 2:
         raise ValueError("n_teams must be even")
@@ -132,8 +139,15 @@ def make_league(
                 )
                 home = np.array([clubs[h] for h, _ in pairs])
                 away = np.array([clubs[a] for _, a in pairs])
-                home_rate = np.exp(intercept + home_advantage + attack[home] - defence[away])
-                away_rate = np.exp(intercept + attack[away] - defence[home])
+                shifted = shift_from is not None and kickoff >= shift_from
+                base = intercept
+                advantage = home_advantage
+                if shifted and shifted_intercept is not None:
+                    base = shifted_intercept
+                if shifted and shifted_home_advantage is not None:
+                    advantage = shifted_home_advantage
+                home_rate = np.exp(base + advantage + attack[home] - defence[away])
+                away_rate = np.exp(base + attack[away] - defence[home])
                 home_goals = rng.poisson(home_rate)
                 away_goals = rng.poisson(away_rate)
                 truth = outcome_probabilities(scoreline_matrix(home_rate, away_rate, 0.0))

@@ -1,5 +1,6 @@
 """The DAGs load cleanly and are wired as documented: ids, tasks, order, schedules, assets,
-retries, timeouts, the one-writer limits and a doc on every DAG and task."""
+retries, timeouts, the one-writer limits and a doc on every DAG and task; and, taken in chain
+order, their tasks are the catalogue of steps (ml/steps.py), so a DAG cannot drift from it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from datetime import timedelta
 
 import pytest
 
-EXPECTED_DAGS = {"plpred_ingest", "plpred_transform", "plpred_train", "plpred_score_and_bet"}
+# In chain order: each DAG is scheduled by the asset the one before it updates.
+CHAIN = ("plpred_ingest", "plpred_transform", "plpred_train", "plpred_score_and_bet")
+EXPECTED_DAGS = set(CHAIN)
 POOL = "plpred_warehouse"
 
 
@@ -42,66 +45,148 @@ def test_ingest_is_daily_retries_downloads_with_back_off_and_updates_raw_tables(
     dag = dagbag.get_dag("plpred_ingest")
     assert dag.timetable.expression == "0 7 * * *"
     assert str(dag.timetable.timezone) == "Europe/London"
-    assert [t.task_id for t in dag.tasks] == ["load_raw_tables"]
-    task = dag.get_task("load_raw_tables")
+    assert [t.task_id for t in dag.tasks] == ["ingest"]
+    task = dag.get_task("ingest")
     assert task.retries == 4
     assert task.retry_exponential_backoff == 2.0
     assert task.max_retry_delay == timedelta(hours=1)
     assert [a.name for a in task.outlets] == ["plpred_raw_tables"]
+    assert set(dag.params) == {"seasons", "snapshots"}
 
-    from ml.orchestration import DownloadFailed, IngestFailed
+    from ml.steps import DownloadFailed, IngestFailed, StepFailed
 
     policy = task.retry_policy
     assert policy.evaluate(DownloadFailed("503"), 1, 5).action.value == "retry"
     assert policy.evaluate(IngestFailed("refused"), 1, 5).action.value == "fail"
+    assert policy.evaluate(StepFailed("ingest", "clock behind"), 1, 5).action.value == "fail"
 
 
-def test_transform_runs_on_raw_tables_with_a_task_per_model_and_its_tests(dagbag) -> None:
+def test_transform_runs_on_raw_tables_one_dbt_build_per_layer(dagbag) -> None:
     dag = dagbag.get_dag("plpred_transform")
     condition = dag.timetable.asset_condition
     assert [a.name for a in condition.objects] == ["plpred_raw_tables"]
-    ids = set(dag.task_ids)
-    for model in ("stg_football_data__matches", "fct_matches", "mart_match_features"):
-        assert {f"dbt.{model}.run", f"dbt.{model}.test"} <= ids
-    assert "dbt.team_aliases.seed" in ids
-    # dbt's order: a model runs after the tests of what it reads, its tests after it.
-    assert _upstream(dag, "dbt.fct_matches.test") == {"dbt.fct_matches.run"}
-    assert "dbt.int_matches_unioned_with_fixtures.test" in _upstream(dag, "dbt.fct_matches.run")
-    assert "dbt.mart_match_features.test" in _upstream(
-        dag, "dbt.assert_features_computed_before_kickoff_test"
-    )
-    # The marts are published only after every dbt task and the unit tests.
-    dbt_tasks = {t for t in ids if t.startswith("dbt.")}
-    assert dag.get_task("dbt_unit_tests").get_flat_relative_ids(upstream=True) == dbt_tasks
-    assert _upstream(dag, "publish_marts") == {"dbt_unit_tests"}
+    # The layers in dbt's order, then the marts are published.
+    assert _task_ids_in_order(dag) == [
+        "dbt_staging",
+        "dbt_intermediate",
+        "dbt_marts",
+        "publish_marts",
+    ]
+    assert _upstream(dag, "dbt_marts") == {"dbt_intermediate"}
+    assert _upstream(dag, "publish_marts") == {"dbt_marts"}
+    assert "staging views" in dag.get_task("dbt_staging").doc_md
     assert [a.name for a in dag.get_task("publish_marts").outlets] == ["plpred_marts"]
 
 
-def test_train_is_weekly_and_on_demand_with_a_quick_switch(dagbag) -> None:
+def _dbt_ls(settings, *args: str) -> list[str]:
+    from dbt.cli.main import dbtRunner
+
+    from ml.config import DBT_PROJECT_DIR
+    from ml.transform import _environment, dbt_paths
+
+    target, logs = dbt_paths(settings)
+    with _environment(settings.dbt_env()):
+        result = dbtRunner().invoke(
+            [
+                "ls",
+                "--quiet",
+                "--output",
+                "name",
+                "--project-dir",
+                str(DBT_PROJECT_DIR),
+                "--profiles-dir",
+                str(DBT_PROJECT_DIR),
+                "--target",
+                settings.target,
+                "--target-path",
+                str(target),
+                "--log-path",
+                str(logs),
+                *args,
+            ]
+        )
+    assert result.success, result.exception
+    return list(result.result)
+
+
+def test_the_layers_build_every_node_of_the_project_once(tmp_path) -> None:
+    """The three layer selections of the transform DAG are the whole project, each seed, model,
+    unit test and data test once: no test left out, none run before all it reads is built."""
+    from ml.config import Settings
+    from ml.orchestration import DBT_LAYERS
+
+    settings = Settings(home=tmp_path, target="duckdb")
+    built = ["seed", "model", "test", "unit_test"]
+    whole = _dbt_ls(settings, *(a for t in built for a in ("--resource-type", t)))
+    layers = []
+    for layer in DBT_LAYERS.values():
+        args = ["--indirect-selection", "buildable", "--select", *layer["select"].split()]
+        if "exclude" in layer:
+            args += ["--exclude", *layer["exclude"].split()]
+        layers += _dbt_ls(settings, *args, *(a for t in built for a in ("--resource-type", t)))
+    assert len(whole) > 300
+    assert sorted(layers) == sorted(whole)
+
+
+def test_train_runs_after_each_transform_with_a_quick_switch(dagbag) -> None:
     dag = dagbag.get_dag("plpred_train")
-    assert dag.timetable.expression == "0 5 * * 1"
-    assert _upstream(dag, "backtest") == {"train_and_register"}
-    assert [a.name for a in dag.get_task("train_and_register").outlets] == ["plpred_model_registry"]
-    assert set(dag.params) == {"quick", "classifiers", "goals_model", "eval_seasons"}
+    # After new marts, or when the monitor of plpred_score_and_bet decides a retrain.
+    assert sorted(a.name for a in dag.timetable.asset_condition.objects) == [
+        "plpred_marts",
+        "plpred_retrain_requested",
+    ]
+    assert _task_ids_in_order(dag) == ["train", "refit", "backtest", "publish"]
+    assert _upstream(dag, "refit") == {"train"}
+    assert _upstream(dag, "backtest") == {"refit"}
+    assert _upstream(dag, "publish") == {"backtest"}
+    # A step after a skipped one still runs (train is skipped while the champion is young).
+    for task_id in ("refit", "backtest", "publish"):
+        assert dag.get_task(task_id).trigger_rule == "none_failed", task_id
+    assert dag.get_task("train").retries == 0
+    assert [a.name for a in dag.get_task("publish").outlets] == ["plpred_model_registry"]
+    assert set(dag.params) == {
+        "force_train",
+        "quick",
+        "classifiers",
+        "goals_model",
+        "eval_seasons",
+        "max_model_age_days",
+        "refit_age_days",
+    }
     assert dag.params["quick"] is False
+    assert dag.params["force_train"] is False
 
 
-def test_score_and_bet_runs_after_each_transform_or_new_model(dagbag) -> None:
+def test_score_and_bet_runs_after_each_train_run(dagbag) -> None:
     dag = dagbag.get_dag("plpred_score_and_bet")
     condition = dag.timetable.asset_condition
-    assert type(condition).__name__ == "AssetAny"
     assert sorted((a.name, a.uri) for a in condition.objects) == [
-        ("plpred_marts", "plpred://warehouse/marts"),
         ("plpred_model_registry", "plpred://mlflow/registry"),
     ]
-    assert _upstream(dag, "settle_bets") == {"score_fixtures"}
-    assert _upstream(dag, "place_bets") == {"settle_bets"}
-    assert _upstream(dag, "build_ledger_marts") == {"place_bets"}
-    assert [a.name for a in dag.get_task("build_ledger_marts").outlets] == ["plpred_ledger_marts"]
+    assert _task_ids_in_order(dag) == [
+        "score",
+        "settle",
+        "monitor",
+        "request_retrain",
+        "bet",
+        "marts",
+        "report",
+    ]
+    assert _upstream(dag, "settle") == {"score"}
+    assert _upstream(dag, "monitor") == {"settle"}
+    assert _upstream(dag, "request_retrain") == {"monitor"}
+    assert _upstream(dag, "bet") == {"request_retrain"}
+    assert _upstream(dag, "marts") == {"bet"}
+    assert _upstream(dag, "report") == {"marts"}
+    for task_id in ("settle", "monitor", "request_retrain", "bet", "marts", "report"):
+        assert dag.get_task(task_id).trigger_rule == "none_failed", task_id
+    assert [a.name for a in dag.get_task("marts").outlets] == ["plpred_ledger_marts"]
+    # A retrain decision schedules plpred_train (the task is skipped otherwise).
+    assert [a.name for a in dag.get_task("request_retrain").outlets] == ["plpred_retrain_requested"]
 
 
-def test_assets_chain_the_dags_without_cycles(dagbag) -> None:
-    """Who updates what and who waits for it: ingest -> transform -> score_and_bet <- train."""
+def test_assets_chain_the_dags_in_a_line_without_cycles(dagbag) -> None:
+    """Who updates what and who waits for it: ingest -> transform -> train -> score_and_bet."""
     produced = {
         dag_id: {a.name for t in dagbag.get_dag(dag_id).tasks for a in t.outlets}
         for dag_id in EXPECTED_DAGS
@@ -110,7 +195,49 @@ def test_assets_chain_the_dags_without_cycles(dagbag) -> None:
         "plpred_ingest": {"plpred_raw_tables"},
         "plpred_transform": {"plpred_marts"},
         "plpred_train": {"plpred_model_registry"},
-        "plpred_score_and_bet": {"plpred_ledger_marts"},
+        "plpred_score_and_bet": {"plpred_ledger_marts", "plpred_retrain_requested"},
     }
+    # The one loop back: a retrain decided by the monitor schedules training again.
+    feedback = {"plpred_train": {"plpred_retrain_requested"}}
+    for upstream, downstream in zip(CHAIN, CHAIN[1:], strict=False):
+        waits_for = {a.name for a in dagbag.get_dag(downstream).timetable.asset_condition.objects}
+        assert waits_for == produced[upstream] | feedback.get(downstream, set()), downstream
     for dag_id in EXPECTED_DAGS:
         dagbag.get_dag(dag_id).topological_sort()  # raises on a cycle
+
+
+# Tasks of the DAGs that are not steps of the catalogue, and the task that stands for a step
+# some other tasks execute (the dbt_* layer tasks build `transform`).
+NOT_STEPS = {
+    "plpred_train": {"publish"},
+    "plpred_score_and_bet": {"request_retrain"},
+}
+STANDS_FOR = {("plpred_transform", "publish_marts"): "transform"}
+
+
+def _task_ids_in_order(dag) -> list[str]:
+    return [task.task_id for task in dag.topological_sort()]
+
+
+def _steps_of(dag) -> list[str]:
+    steps = []
+    for task_id in _task_ids_in_order(dag):
+        if task_id.startswith("dbt_") or task_id in NOT_STEPS.get(dag.dag_id, set()):
+            continue
+        steps.append(STANDS_FOR.get((dag.dag_id, task_id), task_id))
+    return steps
+
+
+def test_the_chain_runs_the_catalogue_in_its_order(dagbag) -> None:
+    """The catalogue's step names, DAG after DAG in chain order, task after task in each: the
+    same list as ``ml.steps.catalogue()``. A task not listed as a non-step above counts as a
+    step, so a new task, a renamed one or a step left out fails here."""
+    from ml.steps import catalogue
+
+    chained = [step for dag_id in CHAIN for step in _steps_of(dagbag.get_dag(dag_id))]
+    assert chained == [step.name for step in catalogue()]
+    # Every step task runs the step it is named after, through the one factory.
+    for dag_id in CHAIN:
+        for task in dagbag.get_dag(dag_id).tasks:
+            if task.task_id in {s.name for s in catalogue()}:
+                assert task.python_callable.__qualname__ == "step_task.<locals>.run", task.task_id

@@ -7,6 +7,9 @@ warehouse (a file copy for DuckDB, CREATE DATABASE ... TEMPLATE for Postgres) so
 start-up is paid once. Later results (U1 and U2 played, U3 postponed) and a corrected result
 (U1 2-0 becomes 2-2) are landed as new versions of the season file, as football-data publishes
 them. Every stake and bankroll below is worked by hand from ml/strategies.toml.
+
+Times are UTC, naive, as the warehouse stores them: the August kickoffs published as 15:00
+(BST) are 14:00 UTC in the marts and the ledgers, and every ``as_of`` below is UTC.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
-import os
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -30,6 +32,7 @@ from ml.config import Settings, get_settings
 from ml.ingest import run_ingest
 from ml.transform import run_dbt
 from ml.warehouse import Connection, connect
+from tests.conftest import postgres_admin
 
 pytestmark = [pytest.mark.slow]
 
@@ -87,7 +90,7 @@ UPCOMING_PLAYED = {
 
 LIVE_PREDICTIONS = {"U1": (0.75, 0.15, 0.10), "U2": (0.60, 0.25, 0.15), "U3": (0.45, 0.30, 0.25)}
 WALK_FORWARD = {"P1": (0.80, 0.12, 0.08), "P2": (0.40, 0.35, 0.25), "P3": (0.65, 0.20, 0.15)}
-BEFORE_ROUND = datetime(2025, 8, 29, 10, 0)  # when the live bets are placed
+BEFORE_ROUND = datetime(2025, 8, 29, 10, 0)  # when the live bets are placed (UTC)
 
 
 def _match_id(home: str, away: str) -> str:
@@ -154,21 +157,6 @@ def _land_and_build(settings: Settings, *files: Path) -> None:
 # --- one built warehouse per target, copied for each test --------------------------------------
 
 
-def _postgres_admin():
-    import psycopg2
-
-    admin_settings = get_settings().postgres
-    try:
-        admin = psycopg2.connect(admin_settings.dsn("postgres"), connect_timeout=3)
-    except psycopg2.OperationalError as exc:
-        message = f"no PostgreSQL at {admin_settings.host}:{admin_settings.port}: {exc}"
-        if os.environ.get("PLPRED_REQUIRE_POSTGRES") == "1":
-            pytest.fail(message + " (PLPRED_REQUIRE_POSTGRES=1)")
-        pytest.skip(message)
-    admin.autocommit = True
-    return admin
-
-
 def _with_database(settings: Settings, dbname: str) -> Settings:
     return dataclasses.replace(
         settings, postgres=dataclasses.replace(settings.postgres, dbname=dbname)
@@ -186,7 +174,7 @@ def built(
     settings = get_settings(target=request.param, home=home)
     admin = None
     if request.param == "postgres":
-        admin = _postgres_admin()
+        admin = postgres_admin()
         settings = _with_database(settings, f"plpred_test_{uuid.uuid4().hex[:12]}")
     try:
         _land_and_build(
@@ -214,7 +202,7 @@ def warehouse(built: Settings, tmp_path: Path) -> Iterator[Settings]:
         shutil.copyfile(built.duckdb_path, settings.duckdb_path)
         yield settings
         return
-    admin = _postgres_admin()
+    admin = postgres_admin()
     settings = _with_database(
         dataclasses.replace(built, home=home), f"plpred_test_{uuid.uuid4().hex[:12]}"
     )
@@ -310,6 +298,12 @@ def test_live_bets_settle_once_void_and_corrected_results_are_audited(
     summary = place_bets(warehouse, model_version="1", as_of=BEFORE_ROUND, console=_quiet())
     assert len(summary.bets) == len(LIVE_BETS)
     assert _bets(warehouse) == _expected_live_bets()
+    # stored times are UTC: U1's 15:00 (BST) kickoff is 14:00 UTC
+    with connect(warehouse) as conn:
+        assert conn.fetchall(
+            "select distinct kickoff_at, placed_at from betting.bets where match_id = ?",
+            [IDS["U1"]],
+        ) == [(datetime(2025, 8, 30, 14, 0), BEFORE_ROUND)]
     # placing again adds nothing: one bet per match and strategy
     again = place_bets(
         warehouse, model_version="1", as_of=BEFORE_ROUND + timedelta(hours=1), console=_quiet()
@@ -338,8 +332,10 @@ def test_live_bets_settle_once_void_and_corrected_results_are_audited(
     assert settle(warehouse, as_of=datetime(2025, 8, 31, 21, 0), console=_quiet()).rows == []
     assert _count(warehouse, "betting.settlements") == rows
 
-    # three days after U3's kickoff without a result, the bet is void and returns the stake
-    void = settle(warehouse, as_of=datetime(2025, 9, 3, 14, 0), console=_quiet())
+    # three days after U3's kickoff (14:00 BST, 13:00 UTC) without a result, the bet is void
+    # and returns the stake; a minute before, it is still open
+    assert settle(warehouse, as_of=datetime(2025, 9, 3, 12, 59), console=_quiet()).rows == []
+    void = settle(warehouse, as_of=datetime(2025, 9, 3, 13, 0), console=_quiet())
     assert [(r.strategy, r.outcome, r.profit) for r in void.rows] == [("kelly", "void", D("0.00"))]
     assert _bankrolls(warehouse)["kelly"] == D("1021.85")
 
@@ -547,7 +543,8 @@ def test_betting_marts_read_the_ledgers(warehouse: Settings) -> None:
     with connect(warehouse) as conn:
         _insert_walk_forward(conn)
     summary = backtest(warehouse, strategies=["kelly"], console=_quiet())
-    run_dbt(warehouse, ["build", "--select", "marts.betting"], console=_quiet())
+    # The betting marts read the ledgers through their staging views.
+    run_dbt(warehouse, ["build", "--select", "staging.betting marts.betting"], console=_quiet())
     with connect(warehouse) as conn:
         performance = conn.query_df(
             "select * from marts.mart_betting_performance where book_id = ? order by season",

@@ -9,6 +9,7 @@ that changes data and builds again.
 from __future__ import annotations
 
 import io
+from datetime import datetime, time
 from pathlib import Path
 
 import numpy as np
@@ -16,8 +17,10 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
+from ml.clock import uk_local_to_utc
 from ml.config import Settings
 from ml.ingest import run_ingest
+from ml.metrics import implied_probabilities
 from ml.transform import DbtError, build, run_dbt
 from ml.warehouse import connect
 
@@ -205,6 +208,18 @@ def test_build_and_docs_on_recent_seasons(any_settings: Settings, mirror: Path) 
         ("E1", "2024-25"): 552,
         ("E1", "2025-26"): 552,
     }
+    # kickoff_at is the UTC instant of the published UK kickoff (GMT or BST), kickoff_at_uk the
+    # published wall-clock time: across every clock change of these seasons
+    published = [
+        datetime.combine(pd.Timestamp(d).date(), t if isinstance(t, time) else time(0, 0))
+        for d, t in zip(fct.kickoff_date, fct.kickoff_time, strict=True)
+    ]
+    assert [pd.Timestamp(v).to_pydatetime() for v in fct.kickoff_at_uk] == published
+    assert [pd.Timestamp(v).to_pydatetime() for v in fct.kickoff_at] == [
+        uk_local_to_utc(p.date(), p.time()) for p in published
+    ]
+    offsets = (pd.to_datetime(fct.kickoff_at_uk) - pd.to_datetime(fct.kickoff_at)).value_counts()
+    assert set(offsets.index) == {pd.Timedelta(0), pd.Timedelta(hours=1)}  # GMT and BST
     features = _query(settings, "select * from marts.mart_match_features")
     assert features.match_id.is_unique
     upcoming = features[~features.is_played.astype(bool)]
@@ -238,6 +253,41 @@ def test_build_and_docs_on_recent_seasons(any_settings: Settings, mirror: Path) 
     assert len(market) > 0.95 * len(features)
     assert np.allclose(market.astype(float).sum(axis=1), 1.0, atol=1e-9)
     assert not [c for c in features.columns if "closing" in c]
+    _assert_market_choices(fct, features)
+
+
+def _columns(prefix: str, suffix: str) -> list[str]:
+    return [f"{prefix}_{outcome}_{suffix}" for outcome in ("home", "draw", "away")]
+
+
+def _assert_market_choices(fct: pd.DataFrame, features: pd.DataFrame) -> None:
+    """The choices dbt makes once (int_odds_pivoted_to_matches) are the numbers ml.metrics
+    gives from the same prices: Pinnacle's pre-match book de-vigged proportionally (the
+    models' feature), and the yardstick closing book, Pinnacle's where complete, else the
+    market average's, with its proportional probabilities (ml/train.py's market_close)."""
+    for frame in (fct, features):
+        odds = frame[_columns("prematch_pinnacle", "odds")].astype(float).to_numpy()
+        devigged = frame[_columns("prematch_pinnacle", "prob")].astype(float).to_numpy()
+        assert np.isfinite(devigged).any()
+        expected = implied_probabilities(odds, "proportional").probabilities
+        np.testing.assert_allclose(devigged, expected, rtol=0, atol=1e-12)
+    pinnacle = fct["closing_pinnacle_home_odds"].notna().to_numpy()
+    market = fct["closing_market_home_odds"].notna().to_numpy()
+    price_set = np.where(pinnacle, "closing_pinnacle", np.where(market, "closing_market", "none"))
+    assert fct["yardstick_close_price_set"].fillna("none").tolist() == price_set.tolist()
+    chosen = np.where(
+        pinnacle[:, None],
+        fct[_columns("closing_pinnacle", "odds")].astype(float).to_numpy(),
+        fct[_columns("closing_market", "odds")].astype(float).to_numpy(),
+    )
+    yardstick = fct[_columns("yardstick_close", "odds")].astype(float).to_numpy()
+    np.testing.assert_array_equal(yardstick, chosen)
+    np.testing.assert_allclose(
+        fct[_columns("yardstick_close", "prob")].astype(float).to_numpy(),
+        implied_probabilities(yardstick, "proportional").probabilities,
+        rtol=0,
+        atol=1e-12,
+    )
 
 
 def test_full_history_on_duckdb(duckdb_settings: Settings, mirror: Path) -> None:
@@ -296,7 +346,8 @@ def test_leakage_checks_hold_and_would_catch_a_leak(
             " away_team, 0, 5, 'A', ht_home_goals, ht_away_goals, ht_result, referee, attendance,"
             " home_shots, away_shots, home_shots_on_target, away_shots_on_target, home_fouls,"
             " away_fouls, home_corners, away_corners, home_yellows, away_yellows, home_reds,"
-            " away_reds, 'corrected', record from raw.matches where home_team = ? and away_team = ?"
+            " away_reds, 'corrected', record, known_at from raw.matches"
+            " where home_team = ? and away_team = ?"
             " and season = '2024-25'",
             [_raw_name(settings, target.home_team), _raw_name(settings, target.away_team)],
         )

@@ -4,6 +4,7 @@ temp PLPRED_HOME) and the warehouse ledgers, on a synthetic football-data source
 from __future__ import annotations
 
 import io
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,17 @@ def _load(settings: Settings, source: Path) -> None:
     )
     assert summary.ok
     build(settings, console=QUIET)
+
+
+def _clock(settings: Settings) -> datetime:
+    """A moment before the synthetic fixtures, which lie in the past of the wall clock: the
+    day before the first of them. Steps run at it (plus a minute a step, so that successive
+    decisions are ordered) see the fixtures as upcoming."""
+    with connect(settings) as conn:
+        first = conn.scalar(
+            "select min(kickoff_at) from marts.mart_match_features where not is_played"
+        )
+    return first - timedelta(days=1)
 
 
 def _count(settings: Settings, sql: str, params=None) -> int:
@@ -82,11 +94,16 @@ def _config(variants: tuple[str, ...]) -> TrainConfig:
 
 def test_train_register_score_and_champion_rules(warehouse: Settings, tmp_path: Path) -> None:
     settings = warehouse
+    start = _clock(settings)
+
+    def at(minutes: int) -> datetime:
+        return start + timedelta(minutes=minutes)
+
     with pytest.raises(ScoreError, match="plpred train"):
         run_score(settings, console=QUIET)
 
     # 1. A football-only model becomes the first champion.
-    first = run_train(settings, config=_config(("football",)), console=QUIET)
+    first = run_train(settings, config=_config(("football",)), console=QUIET, as_of=at(1))
     assert first.selected == ("logistic", "football")
     assert first.decision.decision == "first_champion"
     champion = registry.get_alias(settings, registry.CHAMPION)
@@ -108,7 +125,7 @@ def test_train_register_score_and_champion_rules(warehouse: Settings, tmp_path: 
     assert n_wf == 360  # the played matches of 2024-25 (two rounds are still fixtures)
 
     # 2. Score: only the upcoming fixtures (after the training data), once.
-    scored = run_score(settings, console=QUIET)
+    scored = run_score(settings, console=QUIET, as_of=at(2))
     assert scored.n_scored == 20
     with connect(settings) as conn:
         bounds = conn.fetchone(
@@ -121,16 +138,16 @@ def test_train_register_score_and_champion_rules(warehouse: Settings, tmp_path: 
         )
     assert str(bounds[0]) > first.training_data_end
     assert trained_on == 0  # never a prediction for a match the model was trained on
-    assert run_score(settings, console=QUIET).n_scored == 0
+    assert run_score(settings, console=QUIET, as_of=at(3)).n_scored == 0
     assert _count(settings, "select count(*) from ml.predictions") == 20
 
     # 3. A better challenger (with the market's view) is promoted...
-    second = run_train(settings, config=_config(("with_market",)), console=QUIET)
+    second = run_train(settings, config=_config(("with_market",)), console=QUIET, as_of=at(4))
     assert second.decision.promote, second.decision.reason
     assert registry.get_alias(settings, registry.CHAMPION).version == second.model_version
 
     # ...and a worse one is refused: it becomes challenger, the champion stays.
-    third = run_train(settings, config=_config(("football",)), console=QUIET)
+    third = run_train(settings, config=_config(("football",)), console=QUIET, as_of=at(5))
     assert not third.decision.promote
     assert registry.get_alias(settings, registry.CHAMPION).version == second.model_version
     assert registry.get_alias(settings, registry.CHALLENGER).version == third.model_version
@@ -141,7 +158,7 @@ def test_train_register_score_and_champion_rules(warehouse: Settings, tmp_path: 
     assert [d[1] for d in decisions] == ["first_champion", "promoted", "kept_champion"]
 
     # The new champion scores the same fixtures under its own version; nothing is rewritten.
-    assert run_score(settings, console=QUIET).n_scored == 20
+    assert run_score(settings, console=QUIET, as_of=at(6)).n_scored == 20
     assert _count(settings, "select count(*) from ml.predictions") == 40
     tags = registry.get_alias(settings, registry.CHALLENGER).tags
     assert tags[registry.TAG_DECISION] == "kept_champion"
@@ -158,8 +175,62 @@ def test_train_register_score_and_champion_rules(warehouse: Settings, tmp_path: 
         (second.model_version, 20),
     ]
     assert all(0 < row[2] <= row[3] < 1 and 0 < row[4] < 1 for row in performance)
-    # The played fixtures are now inside no model's training data: nothing new to score.
-    assert run_score(settings, console=QUIET).n_scored == 0
+    # The played fixtures are now in the past of any clock: nothing new to score.
+    assert run_score(settings, console=QUIET, as_of=at(7)).n_scored == 0
+
+
+def test_the_champion_is_judged_on_the_challengers_matches(warehouse: Settings) -> None:
+    """A champion trained mid-season logged its RPS on half of it; a challenger trained at
+    the season's end is scored on all of it. The decision compares both on the same matches
+    (the champion's configuration re-scored on the challenger's), not the stale half-season
+    number the champion's run logged."""
+    settings = warehouse
+    end = _clock(settings)
+    with connect(settings) as conn:
+        kickoffs = [
+            row[0]
+            for row in conn.fetchall(
+                "select distinct kickoff_at from marts.mart_match_features "
+                "where season = '2024-25' and is_played order by 1"
+            )
+        ]
+    halfway = kickoffs[len(kickoffs) // 2]
+    first = run_train(settings, config=_config(("football",)), console=QUIET, as_of=halfway)
+    assert first.decision.decision == "first_champion"
+    second = run_train(settings, config=_config(("with_market",)), console=QUIET, as_of=end)
+    # Both configurations evaluated together at the season's end: the numbers to compare.
+    both = run_train(
+        settings,
+        config=_config(("football", "with_market")),
+        console=QUIET,
+        as_of=end + timedelta(minutes=1),
+    )
+
+    def season_metrics(result, variant: str) -> dict[str, float]:
+        rows = result.metrics[
+            (result.metrics["model"] == "logistic")
+            & (result.metrics["variant"] == variant)
+            & (result.metrics["season"] == "2024-25")
+        ]
+        return rows.set_index("metric")["value"].to_dict()
+
+    whole = season_metrics(both, "football")
+    stale = season_metrics(first, "football")
+    assert stale["rps"] != pytest.approx(whole["rps"], abs=1e-6)  # half a season differs
+    (row,) = _fetch(
+        settings,
+        "select champion_rps, champion_log_loss, candidate_rps, candidate_log_loss "
+        "from ml.champion_decisions where run_id = ?",
+        [second.run_id],
+    )
+    assert row[0] == pytest.approx(whole["rps"], abs=1e-12)
+    assert row[1] == pytest.approx(whole["log_loss"], abs=1e-12)
+    challenger = season_metrics(both, "with_market")
+    assert row[2] == pytest.approx(challenger["rps"], abs=1e-12)
+    assert row[3] == pytest.approx(challenger["log_loss"], abs=1e-12)
+    assert second.decision.promote == (
+        challenger["rps"] < whole["rps"] and challenger["log_loss"] <= whole["log_loss"]
+    )
 
 
 def test_goals_model_scores_with_expected_goals(warehouse: Settings) -> None:
@@ -171,9 +242,9 @@ def test_goals_model_scores_with_expected_goals(warehouse: Settings) -> None:
         blend=False,
         quick=True,
     )
-    result = run_train(warehouse, config=config, console=QUIET)
+    result = run_train(warehouse, config=config, console=QUIET, as_of=_clock(warehouse))
     assert result.selected == ("dixon_coles", "weekly")
-    scored = run_score(warehouse, console=QUIET).predictions
+    scored = run_score(warehouse, console=QUIET, as_of=_clock(warehouse)).predictions
     assert len(scored) == 20
     assert scored["expected_home_goals"].notna().all()
     assert scored["p_over_2_5"].between(0, 1).all()

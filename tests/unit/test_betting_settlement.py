@@ -107,6 +107,40 @@ def test_a_match_that_kicked_off_before_the_bet_is_void() -> None:
     assert early is not None and early.outcome == "void" and "before the bet" in early.reason
 
 
+def test_times_are_utc_and_reasons_show_them_in_uk_time() -> None:
+    """Sunday 29 March 2026, 14:00 BST is 13:00 UTC: a bet placed at 13:30 UTC on a match
+    brought forward to that kickoff is void, and the reason reads the UK kickoff."""
+    sunday = datetime(2026, 3, 29, 13, 0)  # stored kickoff_at: UTC
+    verdict = judge(
+        selection="home",
+        placed_at=datetime(2026, 3, 29, 13, 30),
+        kickoff_at=sunday + timedelta(hours=2),
+        match=_match("H", sunday),
+        as_of=sunday + timedelta(hours=3),
+        void_after=THREE_DAYS,
+    )
+    assert verdict is not None and verdict.outcome == "void"
+    assert "kicked off 2026-03-29 14:00 UK" in verdict.reason
+
+
+def test_as_of_is_taken_as_utc_or_converted_from_its_zone() -> None:
+    from datetime import UTC
+
+    from ml.betting.ledger import fmt_uk, resolve_as_of
+    from ml.clock import UK
+
+    utc = datetime(2026, 3, 29, 13, 30)
+    assert resolve_as_of(utc) == utc  # naive means UTC
+    assert resolve_as_of(utc.replace(tzinfo=UTC)) == utc
+    assert resolve_as_of(datetime(2026, 3, 29, 14, 30, tzinfo=UK)) == utc
+    assert resolve_as_of(datetime(2026, 3, 28, 15, 0, tzinfo=UK)) == datetime(2026, 3, 28, 15)
+    now = resolve_as_of(None)
+    assert now.tzinfo is None and abs(datetime.now(UTC).replace(tzinfo=None) - now) < timedelta(
+        minutes=1
+    )
+    assert fmt_uk(datetime(2026, 3, 29, 13, 0)) == "2026-03-29 14:00 UK"
+
+
 # --- money ------------------------------------------------------------------------------------
 
 
@@ -231,3 +265,12 @@ def test_a_void_that_was_played_in_time_after_all_is_resettled() -> None:
         ("settlement", "win", D("30.00")),
     ]
     assert book.bankroll == D("1030.00")
+
+
+def test_a_result_dated_after_the_clock_settles_nothing() -> None:
+    """Issue 11, F4: a result whose kickoff lies after the clock cannot be known at it; the
+    bet waits (and voids only by the three-day rule on its scheduled kickoff)."""
+    future = _match("H", KICKOFF + timedelta(days=1))
+    assert _judge(match=future, as_of=KICKOFF + timedelta(hours=2)) is None
+    assert _judge(match=_match("H"), as_of=KICKOFF - timedelta(minutes=1)) is None
+    assert _judge(match=_match("H"), as_of=KICKOFF + timedelta(hours=2)).outcome == "win"

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import ml.evaluation as evaluation
+import ml.modeling.dixon_coles as goals_candidate
 from ml.evaluation import goals_walk_forward, walk_forward_evaluate
 from ml.metrics import rps
 from ml.models.blend import (
@@ -327,13 +327,13 @@ def test_walk_forward_refuses_a_blend_fed_the_evaluated_seasons_forecasts(league
 def test_walk_forward_refuses_in_sample_goals_forecasts(
     league, seasons, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = evaluation.walk_forward_goals
+    real = goals_candidate.walk_forward_goals
 
     def fitted_on_everything(*args, **kwargs) -> pd.DataFrame:
         out = real(*args, **kwargs)
         return out.assign(refit_date=out["kickoff_date"].max())  # a bug: one fit, after all
 
-    monkeypatch.setattr(evaluation, "walk_forward_goals", fitted_on_everything)
+    monkeypatch.setattr(goals_candidate, "walk_forward_goals", fitted_on_everything)
     with pytest.raises(LeakageError, match="out of sample"):
         walk_forward_evaluate(
             league.features,

@@ -342,24 +342,61 @@ def test_bad_stat_or_kickoff_time_rejects_the_row() -> None:
     assert parsed.rows[1].values["kickoff_time"] == "09:30"
 
 
-def test_duplicate_match_in_a_file_keeps_the_first() -> None:
+def test_identical_duplicate_in_a_file_keeps_the_first() -> None:
     header = "Div,Date,Time,HomeTeam,AwayTeam,Referee,B365H"
     rows = [
         "E1,07/04/2026,20:00,Wrexham,Southampton,G Ward,2.57",
-        "E1,07/04/2026,20:00,Wrexham,Southampton,A Byrne,2.57",
+        "E1,07/04/2026,20:00,Wrexham,Southampton,G Ward,2.57",
         "E1,07/04/2026,20:00,Leeds,Hull,,2.0",
     ]
     parsed = parse_file(csv_bytes(header, *rows), source_file="fixtures.csv")
     assert [r.values["referee"] for r in parsed.rows] == ["G Ward", None]
     assert parsed.rejected[0].line_number == 3
     assert parsed.rejected[0].reason.startswith("duplicate of line 2")
+    assert "identical; the first is kept" in parsed.rejected[0].reason
+
+
+def test_conflicting_duplicates_in_a_results_file_refuse_it() -> None:
+    header = "Div,Date,HomeTeam,AwayTeam,FTHG,FTAG,FTR,Referee"
+    rows = [
+        "E1,07/04/2026,Wrexham,Southampton,1,1,D,G Ward",
+        "E1,07/04/2026,Wrexham,Southampton,1,1,D,A Byrne",
+    ]
+    with pytest.raises(FileRefused, match=r"lines 2 and 3 .*Referee G Ward against A Byrne"):
+        parse_file(csv_bytes(header, *rows), source_file="E1/2526.csv", season=Season(2025))
+
+
+def test_conflicting_duplicates_in_fixtures_keep_the_last_line() -> None:
+    """fixtures.csv lists every league and is replaced daily: one listing repeated with a new
+    referee keeps its last line instead of refusing every league's fixtures."""
+    header = "Div,Date,Time,HomeTeam,AwayTeam,Referee,B365H"
+    rows = [
+        "E1,07/04/2026,20:00,Wrexham,Southampton,G Ward,2.57",
+        "E1,07/04/2026,20:00,Wrexham,Southampton,A Byrne,2.57",
+    ]
+    parsed = parse_file(csv_bytes(header, *rows), source_file="fixtures.csv")
+    assert [r.values["referee"] for r in parsed.rows] == ["A Byrne"]
+    assert [r.line_number for r in parsed.rejected] == [2]
+    assert "Referee G Ward against A Byrne" in parsed.rejected[0].reason
 
 
 def test_prices_that_are_not_prices_are_absent() -> None:
     header = "Div,Date,HomeTeam,AwayTeam,FTHG,FTAG,FTR,B365H,B365D,B365A,PSH,PSD,PSA"
-    row = "E0,09/08/2025,Arsenal,Chelsea,2,1,H,1.5,,x,0,1.0,nan"
+    row = "E0,09/08/2025,Arsenal,Chelsea,2,1,H,1.5,,x,0,,nan"
     parsed = parse_file(csv_bytes(header, row), source_file="x.csv", season=Season(2025))
     assert [o[1] for o in parsed.rows[0].odds] == ["B365H"]
+
+
+@pytest.mark.parametrize("price", ["1.0", "0.5", "-2", "inf", "1e9", "1000.01"])
+def test_prices_outside_the_sane_range_reject_the_row(price: str) -> None:
+    header = "Div,Date,HomeTeam,AwayTeam,FTHG,FTAG,FTR,B365H,B365D,B365A"
+    rows = [
+        f"E0,09/08/2025,Arsenal,Chelsea,2,1,H,{price},3.4,2.7",
+        "E0,10/08/2025,Leeds,Everton,1,1,D,2.1,3.4,3.6",
+    ]
+    parsed = parse_file(csv_bytes(header, *rows), source_file="x.csv", season=Season(2025))
+    assert [r.line_number for r in parsed.rejected] == [2]
+    assert parsed.rejected[0].reason.startswith(f"B365H {price} is not")
 
 
 def test_missing_div_on_a_row_takes_the_file_league() -> None:
@@ -489,3 +526,14 @@ def test_quoted_fields_with_commas_and_line_breaks() -> None:
     assert parsed.rows[0].values["referee"] == "Dean, M. L"
     assert parsed.rejected[0].line_number == 3
     assert parsed.rejected[0].raw_line == 'E0,11/05/2002,Leeds,"Hull\nCity",x,0,H,'
+
+
+def test_a_fixtures_listing_repeated_with_other_values_keeps_the_last_line(mirror) -> None:
+    """football-data's fixtures.csv of 7 April 2026 lists an E1 match twice, with two referees:
+    one league's row must not refuse every league's fixtures (it stopped a whole replay)."""
+    data = (mirror / "snapshots" / "2025-26" / "fixtures_2026-04-07T0743.csv").read_bytes()
+    parsed = parse_file(data, source_file="fixtures.csv", kind="fixtures")
+    wrexham = [r for r in parsed.rows if r.values["home_team"] == "Wrexham"]
+    assert [r.values["referee"] for r in wrexham] == ["A Byrne"]
+    (rejected,) = [r for r in parsed.rejected if "Wrexham v Southampton" in r.reason]
+    assert rejected.line_number == 2 and "the last line is kept" in rejected.reason

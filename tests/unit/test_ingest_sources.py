@@ -111,7 +111,11 @@ def test_file_plan_claims_seasons_from_flag_name_or_folder(tmp_path: Path) -> No
         ("2025-26/E0_2026-01-29T0907.csv", None, Season(2025)),
         ("f.csv", None, None),
     ]
-    assert all(s.kind is None and s.league is None for s in plan)  # told by the content
+    # A season file unless named fixtures (F6): a results file without FTHG is refused, not
+    # loaded as fixtures. The league is told by the content.
+    assert all(s.kind == "matches" and s.league is None for s in plan)
+    fixtures = plan_files([Path("fixtures.csv"), Path("snap/fixtures_2026-02-27T1856.csv")], None)
+    assert [s.kind for s in fixtures] == ["fixtures", "fixtures"]
     forced = plan_files([Path("E0/0405.csv")], Season(2010))
     assert (forced[0].season, forced[0].season_hint) == (Season(2010), None)
     assert forced[0].source_uri.startswith("file:///")
@@ -197,13 +201,32 @@ def test_giving_up_names_the_url_and_the_last_problem(tmp_path: Path) -> None:
     assert sleeps == [1.0, 2.0, 4.0]
 
 
-def test_timeouts_are_retried_then_reported(tmp_path: Path) -> None:
+def test_a_server_that_never_answers_fails_once_without_retries(tmp_path: Path) -> None:
+    """It accepted the connection and sent nothing: waiting again would only double the wait
+    (4 attempts of 30 s each were 2 min 11 s per file), and its other files are not tried."""
+    calls = []
+
     def timeout(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url)
         raise httpx.ReadTimeout("timed out", request=request)
+
+    with fetcher(tmp_path, Server(timeout)) as f:
+        with pytest.raises(FetchError, match=r"fixtures\.csv: .*sent no answer within 30 s"):
+            f.read(web_source(None))
+        with pytest.raises(FetchError, match=r"not tried"):
+            f.read(web_source(Season(2024)))
+    assert len(calls) == 1
+
+
+def test_connect_timeouts_are_retried_then_reported(tmp_path: Path) -> None:
+    def timeout(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectTimeout("timed out", request=request)
 
     with (
         fetcher(tmp_path, Server(timeout)) as f,
-        pytest.raises(FetchError, match=r"fixtures\.csv: ReadTimeout: timed out \(gave up after 4"),
+        pytest.raises(
+            FetchError, match=r"fixtures\.csv: ConnectTimeout: timed out \(gave up after 4"
+        ),
     ):
         f.read(web_source(None))
 

@@ -16,6 +16,8 @@ from typer.testing import CliRunner
 
 from ml.config import QUERIES_DIR
 from ml.queries import (
+    LATEST_BACKTEST,
+    SHORTCUTS,
     QueryError,
     bind,
     format_value,
@@ -25,7 +27,9 @@ from ml.queries import (
     parse_assignments,
     parse_query,
     placeholders,
+    print_catalogue,
     print_frame,
+    resolve_shortcuts,
     strip_comments,
 )
 
@@ -175,6 +179,7 @@ def test_the_library_has_the_queries_users_asked_for() -> None:
         "betting__strategy_bets_with_running_bankroll",
         "evaluation__teams_the_model_misjudges_most",
         "models__champion_history",
+        "betting__books",
     } <= names
     assert len(list_queries()) == len(QUERY_FILES)
 
@@ -202,6 +207,36 @@ def test_plpred_sql_list_needs_no_warehouse() -> None:
     assert result.exit_code == 0, result.output
     assert "predictions__upcoming_with_market_and_edge" in result.output
     assert "league=E0" in result.output
+    assert "betting__books" in result.output
+    assert f"book={LATEST_BACKTEST}" in result.output  # the shortcut is discoverable
     unknown = CliRunner().invoke(app, ["sql", "predictions__upcoming"])
     assert unknown.exit_code == 1
-    assert "did you mean predictions__upcoming_with_market_and_edge" in unknown.output
+    # The console wraps at the terminal's width (80 columns under pytest-xdist).
+    assert "did you mean predictions__upcoming_with_market_and_edge" in " ".join(
+        unknown.output.split()
+    )
+
+
+def test_the_catalogue_shows_the_book_shortcut_beside_the_queries_that_take_a_book() -> None:
+    out = Console(file=io.StringIO(), width=240)
+    print_catalogue(list_queries(), out)
+    text = out.file.getvalue()
+    assert "book=live (or latest-backtest)" in text
+    shortcut = next(line for line in text.splitlines() if line.startswith("Shortcut"))
+    assert "book=latest-backtest" in shortcut
+    assert "betting__strategy_bets_with_running_bankroll" in shortcut
+    assert "betting__books" in " ".join(text.split())  # where to see what it resolves to
+    assert set(SHORTCUTS) == {"book"}
+
+
+def test_values_without_a_shortcut_pass_through_without_a_warehouse() -> None:
+    """Only book=latest-backtest needs the warehouse; everything else is left as given (the
+    settings are never used, so None stands in for them)."""
+    bets = load_query("betting__strategy_bets_with_running_bankroll")
+    values = {"strategy": "kelly", "book": "bt-0123456789abcdef"}
+    assert resolve_shortcuts(None, bets, values) == (values, [])  # type: ignore[arg-type]
+    assert resolve_shortcuts(None, bets, {}) == ({}, [])  # type: ignore[arg-type]
+    table = load_query("league__table_latest")  # no book parameter: the value means nothing
+    assert resolve_shortcuts(None, table, {"league": LATEST_BACKTEST})[1] == []  # type: ignore[arg-type]
+    books = load_query("betting__books")
+    assert [p.name for p in books.parameters] == ["league", "strategy"]

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from ml.registry import decide_promotion
-from ml.train import _rename_market, metric_table, select_best
+from ml.train import TrainConfig, metric_table, select_best
 
 
 def test_first_model_becomes_champion() -> None:
@@ -49,18 +49,15 @@ def test_baselines_never_win_selection() -> None:
     assert select_best(metrics) == ("hgb", "with_market")
 
 
-def test_market_rows_are_named_for_the_ledger() -> None:
-    predictions = pd.DataFrame(
-        {
-            "model": ["market", "market", "logistic"],
-            "variant": ["pre_avg_proportional", "close_pinnacle_proportional", "football"],
-        }
-    )
-    renamed = _rename_market(predictions)
-    assert renamed.values.tolist() == [
-        ["market_pre", "avg_proportional"],
-        ["market_close", "pinnacle_proportional"],
-        ["logistic", "football"],
+def test_market_yardsticks_are_named_for_the_ledger() -> None:
+    features = pd.DataFrame({"home_form": [1.0], "away_form": [0.0]})
+    config = TrainConfig(classifiers=("logistic",), variants=("football",), goals_model=False)
+    built = config.candidates(features)
+    assert [(c.name, c.variant, c.yardstick) for c in built] == [
+        ("base_rates", "train_window", True),
+        ("market_pre", "avg_proportional", True),
+        ("market_close", "pinnacle_else_avg_proportional", True),
+        ("logistic", "football", False),
     ]
 
 

@@ -10,11 +10,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml.plots import bankroll_figure, model_market_figure
+from ml.plots import importance_figure, reliability_figure
 from ml.report import (
+    SECTIONS,
     Card,
     Column,
+    Fragment,
+    ReportContext,
+    ReportSection,
     Section,
+    Unavailable,
+    bankroll_figure,
     bankroll_start,
     best_edge,
     betting_verdict,
@@ -24,8 +30,13 @@ from ml.report import (
     fmt_kickoff,
     fmt_pct,
     fmt_signed,
+    fmt_stamp_date,
     html_table,
+    live_betting_verdict,
+    live_record_figure,
+    live_verdict,
     market_verdict,
+    model_market_figure,
     probability_bar,
     render_page,
     season_comparison,
@@ -172,6 +183,10 @@ def test_html_escapes_data_and_draws_probability_bars() -> None:
     assert fmt_signed(0.00181) == "+0.0018"
     assert fmt_kickoff(pd.Timestamp("2026-03-03 19:30")) == "Tue 03 Mar, 19:30"
     assert fmt_kickoff(pd.Timestamp("2026-03-03")) == "Tue 03 Mar"
+    # a stored stamp is UTC: 23:30 UTC on a summer evening is already the next day in the UK
+    assert fmt_stamp_date(pd.Timestamp("2025-08-30 23:30")) == "31 Aug 2025"
+    assert fmt_stamp_date(pd.Timestamp("2026-01-10 23:30")) == "10 Jan 2026"
+    assert fmt_stamp_date(None) == "–"
 
 
 def test_figures_are_embedded_as_png_data() -> None:
@@ -212,3 +227,165 @@ def test_the_page_has_navigation_cards_and_every_section() -> None:
     assert '<section id="table"><h2>League table</h2><p>two</p></section>' in page
     assert '<div class="value">hgb v1</div>' in page
     assert "<style>" in page and "http" not in page
+
+
+def _record(n: int, model: float, pre: float, close: float, sd: float) -> pd.Series:
+    """A row of sql/report/select_live_record.sql."""
+    return pd.Series(
+        {
+            "n_matches": n,
+            "model_rps": model,
+            "market_pre_rps": pre,
+            "market_close_rps": close,
+            "model_log_loss": 1.0,
+            "market_pre_log_loss": 0.99,
+            "market_close_log_loss": 0.98,
+            "rps_vs_pre_sd": sd,
+        }
+    )
+
+
+def test_live_verdicts_weigh_the_gap_against_its_noise() -> None:
+    noisy = live_verdict(_record(40, 0.2112, 0.2110, 0.2099, 0.0013))
+    assert noisy.startswith("Over 40 played matches the champion's live forecasts scored an RPS")
+    assert "0.2112" in noisy and "0.2110" in noisy and "0.2099" in noisy
+    # two standard errors: 2 * 0.0013 / sqrt(40) = 0.0004
+    assert "(+0.0002) is within noise: two standard errors on 40 matches are 0.0004" in noisy
+    assert "a season has 380" in noisy
+    assert "closing prices, which no bet can be struck at, were better still" in noisy
+    worse = live_verdict(_record(400, 0.2200, 0.2000, 0.1990, 0.02))
+    assert "The market was better by 0.0200, more than two standard errors (0.0020)" in worse
+    better = live_verdict(_record(400, 0.1900, 0.2000, 0.1850, 0.02))
+    assert "better than the pre-match market by 0.0100" in better and "Rare" in better
+    assert "beat the closing prices" in live_verdict(_record(400, 0.18, 0.20, 0.19, 0.02))
+    assert "One match says nothing" in live_verdict(_record(1, 0.2, 0.2, 0.2, None))
+    assert live_verdict(_record(0, 0, 0, 0, None)) == "No live prediction has a result yet."
+
+
+def test_live_betting_verdicts_call_a_few_bets_luck() -> None:
+    def live(rows: list[tuple[str, int, int, float, float, float | None]]) -> pd.DataFrame:
+        frame = pd.DataFrame(
+            rows, columns=["strategy", "bets", "settled", "profit", "staked", "average_clv"]
+        )
+        frame["wins"] = frame["settled"] // 2
+        frame["losses"] = frame["settled"] - frame["wins"]
+        frame["voids"] = 0
+        return frame
+
+    waiting = live_betting_verdict(live([("kelly", 3, 0, 0.0, 0.0, None)]))
+    assert waiting.startswith("3 live bets placed, none settled yet")
+    one = live_betting_verdict(live([("kelly", 3, 3, -7.3, 7.3, 0.204)]))
+    assert "3 live bets placed and 3 settled across 1 strategy" in one
+    assert "lost 7.30 on a turnover of 7.30 (yield -100.0%)" in one
+    assert "cannot tell skill from luck" in one
+    assert "Average closing line value +20.4%" in one and "from" not in one.split("value")[1]
+    two = live_betting_verdict(
+        live([("kelly", 400, 400, 12.0, 800.0, 0.01), ("flat", 300, 300, -5.0, 300.0, -0.02)])
+    )
+    assert "across 2 strategies: together they made 7.00" in two
+    assert "cannot tell" not in two and "per strategy from -2.0% to +1.0%" in two
+    assert live_betting_verdict(live([])) == "No live bet yet."
+
+
+def test_the_live_record_chart_is_drawn_from_the_sql_rows() -> None:
+    open_before = set(plt.get_fignums())
+    running = pd.DataFrame(
+        {
+            "n_matches": [1, 2, 3, 4],
+            "kickoff_at_uk": pd.to_datetime(
+                ["2026-02-21 15:00", "2026-02-21 15:00", "2026-02-28 17:30", "2026-03-03 19:30"]
+            ),
+            "model_rps": [0.3, 0.25, 0.22, 0.21],
+            "market_pre_rps": [0.29, 0.25, 0.22, 0.21],
+            "market_close_rps": [0.28, 0.24, 0.21, 0.2],
+        }
+    )
+    by_month = pd.DataFrame(
+        {
+            "month": pd.to_datetime(["2026-02-01", "2026-03-01"]),
+            "n_matches": [3, 1],
+            "model_rps": [0.22, 0.19],
+            "market_pre_rps": [0.21, 0.2],
+            "rps_vs_pre_sd": [0.01, None],
+        }
+    )
+    uri = figure_data_uri(live_record_figure(running, by_month))
+    assert base64.b64decode(uri.split(",", 1)[1]).startswith(b"\x89PNG")
+    assert set(plt.get_fignums()) == open_before
+
+
+def test_figures_never_enter_pyplot_so_none_is_left_open() -> None:
+    """A training run saves its figures without closing them (CI warned "More than 20 figures
+    have been opened"): figures are made outside pyplot's registry, so there is nothing to
+    close and nothing piles up."""
+    open_before = set(plt.get_fignums())
+    rng = np.random.default_rng(0)
+    probs = rng.dirichlet([2, 1, 1.5], size=60)
+    frame = pd.DataFrame(probs, columns=["p_home", "p_draw", "p_away"])
+    frame["label"] = rng.choice(["H", "D", "A"], size=60)
+    importances = pd.DataFrame(
+        {"model": "hgb", "variant": "v", "feature": ["a", "b", "c"], "importance": [0.3, -0.2, 0.1]}
+    )
+    for _ in range(25):
+        reliability_figure({"model": frame})
+        importance_figure(importances, ("hgb", "v"))
+    assert set(plt.get_fignums()) == open_before
+
+
+def _context() -> ReportContext:
+    from datetime import UTC, datetime
+
+    # a section that reads nothing needs no warehouse
+    return ReportContext(None, "E0", "plpred-E0", datetime(2024, 1, 1, tzinfo=UTC), None)  # type: ignore[arg-type]
+
+
+def test_a_section_is_a_load_and_a_render_and_the_registry_orders_the_page() -> None:
+    """The extension point: a new section is a ReportSection (load, render) in SECTIONS. What
+    it does not find becomes a notice, what fails becomes a message, neither loses the page."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    from ml.report import build_section
+
+    assert [s.key for s in SECTIONS] == [
+        "upcoming", "live", "live-bets", "health", "market", "calibration", "betting", "table",
+    ]  # fmt: skip
+    assert len({s.key for s in SECTIONS}) == len(SECTIONS)
+    console = Console(file=StringIO())
+
+    def render(frame: pd.DataFrame) -> Fragment:
+        return Fragment(html_table(frame, [col("check", "check")]), [Card("Drift", "none")])
+
+    health = ReportSection(
+        "health", "Model health", lambda ctx: pd.DataFrame({"check": ["ok"]}), render
+    )
+    built = build_section(health, _context(), console)
+    assert (
+        built
+        == Section(
+            "health",
+            "Model health",
+            built.body,
+            True,
+            [Card("Drift", "none")],
+        )
+        and '<td class="">ok</td>' in built.body
+    )
+
+    def absent(ctx: ReportContext) -> pd.DataFrame:
+        raise Unavailable("No monitoring yet: run <code>plpred monitor</code>.")
+
+    empty = build_section(
+        ReportSection("health", "Model health", absent, render), _context(), console
+    )
+    assert not empty.available and empty.body.startswith('<div class="notice">No monitoring yet')
+
+    def broken(ctx: ReportContext) -> pd.DataFrame:
+        raise RuntimeError("no such table <x>")
+
+    failed = build_section(
+        ReportSection("health", "Model health", broken, render), _context(), console
+    )
+    assert not failed.available and "could not be built: no such table &lt;x&gt;" in failed.body
+    assert "the model health section failed" in console.file.getvalue()
