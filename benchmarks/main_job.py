@@ -1,0 +1,67 @@
+"""``plpred run`` from an empty home on the mirror, then again with nothing new: seconds, CPU and
+peak memory of each, as a user sees them (separate processes, so imports count).
+
+    uv run python benchmarks/main_job.py                      # default candidates
+    uv run python benchmarks/main_job.py --candidates all     # with the opt-in gradient boosting
+
+Goals on 2 cores (issue 14): the first run at most 60 s, the second at most 5 s, peak memory at
+most 1 GiB. The machine's load average is printed beside each number: on a shared machine the
+wall clock says as much about the neighbours as about the job. Prints numbers; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+from _common import OUT, require_mirror
+from rich.table import Table
+
+
+def _children() -> tuple[float, float]:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--candidates", default="default", choices=("default", "all"))
+    args = parser.parse_args()
+    mirror = require_mirror()
+    plpred = os.path.join(os.path.dirname(sys.executable), "plpred")
+    rows = []
+    with tempfile.TemporaryDirectory() as home:
+        env = os.environ | {"PLPRED_HOME": home}
+        for label in ("from an empty home", "again, nothing new"):
+            load = os.getloadavg()[0]
+            cpu_before, _ = _children()
+            started = time.perf_counter()
+            done = subprocess.run(
+                [plpred, "run", "--source", str(mirror), "--candidates", args.candidates],
+                env=env,
+                capture_output=True,
+                text=True,
+            )
+            seconds = time.perf_counter() - started
+            cpu_after, peak = _children()
+            if done.returncode != 0:
+                OUT.print(done.stdout[-3000:], done.stderr[-3000:])
+                raise SystemExit(f"plpred run failed ({done.returncode})")
+            rows.append((label, seconds, cpu_after - cpu_before, peak, load))
+            OUT.print(f"  plpred run {label}: {seconds:.1f} s (load {load:.2f})")
+    table = Table(title=f"plpred run on the mirror, E0, candidates {args.candidates}")
+    for column in ("run", "seconds", "CPU seconds", "peak MiB so far", "load before"):
+        table.add_column(column, justify="right")
+    for label, seconds, cpu, peak, load in rows:
+        table.add_row(label, f"{seconds:.1f}", f"{cpu:.1f}", f"{peak:.0f}", f"{load:.2f}")
+    OUT.print(table)
+    OUT.print("goals (2 cores): first run <= 60 s, second <= 5 s, peak memory <= 1024 MiB")
+
+
+if __name__ == "__main__":
+    main()
