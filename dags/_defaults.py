@@ -6,7 +6,7 @@ import: the DAG processor re-parses every DAG file every few seconds.
 
 The chain runs on assets, and the DAGs are consecutive slices of the catalogue, in its order:
 ``plpred_ingest`` (daily: ingest) updates ``RAW_TABLES``, which schedules ``plpred_transform``
-(transform, by cosmos); its ``MARTS`` schedules ``plpred_train`` (train, refit, backtest, each
+(transform, one dbt build per layer); its ``MARTS`` schedules ``plpred_train`` (train, refit, backtest, each
 when due), whose ``MODEL_REGISTRY`` schedules ``plpred_score_and_bet`` (score, settle, bet,
 marts, report), which updates ``LEDGER_MARTS``. Each asset event carries the clock (``as_of``)
 of the run that emitted it, so the DAGs downstream run at the same moment.

@@ -78,14 +78,10 @@ def airflow_env(
             "AIRFLOW__CORE__PARALLELISM": "4",
             # The chain runs on assets: a paused transform or score-and-bet DAG would break it.
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
-            # The first parse of the transform DAG runs `dbt ls` (10-20 s); later ones are cached.
-            "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "120",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "False" if local.login else "True",
             "AIRFLOW__API__HOST": LOCALHOST,
             "AIRFLOW__API__PORT": str(local.port),
             "AIRFLOW__API__BASE_URL": local.url,
-            "AIRFLOW__COSMOS__CACHE_DIR": str(local.home / "cosmos"),
-            "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
             "DO_NOT_TRACK": "1",
             "SCARF_NO_ANALYTICS": "true",
             # The tasks read the CLI's settings from the environment: pin them to this run's.

@@ -842,8 +842,8 @@ def _record(ctx: StepContext, step: str, outcome: StepOutcome, seconds: float) -
 
 
 def record_external(ctx: StepContext, name: str, outcome: StepOutcome) -> None:
-    """Record a step that something else executed in its place (cosmos renders ``transform``
-    as one Airflow task per dbt node), so the steps after it see its change."""
+    """Record a step that something else executed in its place (the transform DAG builds
+    ``transform`` as one Airflow task per dbt layer), so the steps after it see its change."""
     step_named(name)
     ctx.outcomes[name] = outcome
     _record(ctx, name, outcome, 0.0)

@@ -33,7 +33,6 @@ def test_local_airflow_lives_under_plpred_home_and_listens_on_localhost(settings
     assert env["AIRFLOW__API__PORT"] == "8081"
     assert env["AIRFLOW__API__BASE_URL"] == "http://127.0.0.1:8081"
     assert env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS"] == "False"
-    assert env["AIRFLOW__COSMOS__ENABLE_TELEMETRY"] == "False"
     # The tasks inherit the CLI's settings of this run.
     assert (env["PLPRED_HOME"], env["PLPRED_TARGET"], env["PLPRED_SOURCE"]) == (
         str(settings.home),

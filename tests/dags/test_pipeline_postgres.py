@@ -2,7 +2,7 @@
 
 The warehouse comes only from ``AIRFLOW_CONN_PLPRED_WAREHOUSE`` (``PLPRED_WAREHOUSE_CONN_ID``):
 the ``PG*`` variables point at a closed port, so a task that read them instead would fail. The
-Python tasks build their settings from the connection, cosmos turns it into a dbt profile.
+tasks build their settings from the connection, and dbt gets them as its profile's variables.
 Ingest and transform fill the Postgres warehouse and leave no DuckDB file behind;
 score-and-bet then finds no champion: its score task is skipped. (Training, scoring and
 betting on Postgres are the same functions as the CLI's, tested on Postgres in
@@ -33,7 +33,7 @@ def test_the_dags_run_on_a_postgres_warehouse_from_an_airflow_connection(
     source = write_synthetic_source(
         tmp_path / "football-data", n_seasons=N_SEASONS, first_year=FIRST_YEAR
     ).directory
-    # cosmos's Postgres profile needs a password; a server that trusts local users ignores it.
+    # Any password: a server that trusts local users ignores it.
     password = pg.password or "unused-by-trust-auth"
     monkeypatch.setenv(
         "AIRFLOW_CONN_PLPRED_WAREHOUSE",

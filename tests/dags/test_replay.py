@@ -9,7 +9,7 @@ predictions are made only for matches kicking off after their clock; live bets a
 the clock and before kickoff. Re-running the three dates adds nothing: ingest is skipped (a
 clock loaded before; no asset event, so nothing downstream would be scheduled), and the model
 and betting DAGs, run again at each date, write no prediction, bet or settlement. (The
-transform DAG is not re-run: cosmos takes minutes to rebuild marts from unchanged raw data.)
+transform DAG is not re-run: it would rebuild the same marts from unchanged raw data.)
 """
 
 from __future__ import annotations
