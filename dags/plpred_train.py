@@ -19,7 +19,8 @@ Scheduled by the `plpred_marts` asset (every `plpred_transform` that passed) or 
    `plpred_score_and_bet`, whatever the steps above did.
 
 Parameters: `force_train`, `quick` (small hyper-parameter grids, for smoke runs and tests),
-`classifiers` (`logistic`, `hgb`), `goals_model` (Dixon-Coles), `eval_seasons` (e.g.
+`classifiers` (default `logistic`, as `plpred train`; add `hgb` to evaluate gradient
+boosting too), `goals_model` (Dixon-Coles), `eval_seasons` (e.g.
 `2324-2526`; empty for the last six), `max_model_age_days`, `refit_age_days`. The environment
 variable `PLPRED_TRAIN_QUICK=1` makes `quick` the default, for a whole local Airflow.
 """
@@ -62,10 +63,10 @@ from airflow.sdk import Param, chain, dag, task
             description="Small hyper-parameter grids (smoke runs, tests).",
         ),
         "classifiers": Param(
-            ["logistic", "hgb"],
+            ["logistic"],
             type="array",
             items={"type": "string", "enum": ["logistic", "hgb"]},
-            description="Feature classifiers to evaluate.",
+            description="Feature classifiers to evaluate (gradient boosting, hgb, is opt-in).",
         ),
         "goals_model": Param(True, type="boolean", description="Evaluate Dixon-Coles."),
         "eval_seasons": Param(

@@ -30,7 +30,6 @@ from typing import Any, NoReturn, TextIO
 from rich.console import Console
 
 from ml import clock
-
 from ml.config import PostgresSettings, Settings, get_settings
 
 WAREHOUSE_CONN_ENV = "PLPRED_WAREHOUSE_CONN_ID"
@@ -143,7 +142,7 @@ def options_from_params(params: Mapping[str, Any] | None):
     params = params or {}
     config = TrainConfig.from_options(
         eval_seasons=params.get("eval_seasons") or None,
-        classifiers=params.get("classifiers") or ("logistic", "hgb"),
+        classifiers=params.get("classifiers") or None,  # None: plpred train's default
         goals_model=bool(params.get("goals_model", True)),
         second_tier=bool(params.get("second_tier", False)),
         quick=bool(params.get("quick", False)),
