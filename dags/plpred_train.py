@@ -19,7 +19,7 @@ Scheduled by the `plpred_marts` asset (every `plpred_transform` that passed) or 
    `plpred_score_and_bet`, whatever the steps above did.
 
 Parameters: `force_train`, `quick` (small hyper-parameter grids, for smoke runs and tests),
-`classifiers` (default `logistic`, as `plpred train`; add `hgb` to evaluate gradient
+`second_tier`, `classifiers` (default `logistic`, as `plpred train`; add `hgb` to evaluate gradient
 boosting too), `goals_model` (Dixon-Coles), `eval_seasons` (e.g.
 `2324-2526`; empty for the last six), `max_model_age_days`, `refit_age_days`. The environment
 variable `PLPRED_TRAIN_QUICK=1` makes `quick` the default, for a whole local Airflow.
@@ -69,6 +69,11 @@ from airflow.sdk import Param, chain, dag, task
             description="Feature classifiers to evaluate (gradient boosting, hgb, is opt-in).",
         ),
         "goals_model": Param(True, type="boolean", description="Evaluate Dixon-Coles."),
+        "second_tier": Param(
+            False,
+            type="boolean",
+            description="Fit the goals model jointly with the second tier (E1 for E0) where loaded.",
+        ),
         "eval_seasons": Param(
             "", type="string", description="Seasons to walk over, e.g. 2324-2526; empty: last six."
         ),

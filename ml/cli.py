@@ -152,7 +152,7 @@ def run(
     ] = False,
 ) -> None:
     """The main job at one clock: ingest, transform, train or refit when due, backtest, score,
-    settle, bet, marts, report."""
+    settle, monitor, bet, marts, report."""
     from ml.monitoring.policy import PolicyError, model_ages
     from ml.pipeline import PipelineError, run_pipeline
     from ml.train import TrainConfig

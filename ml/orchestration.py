@@ -313,11 +313,24 @@ def build_dbt_layer(
     invocation, so the task pays dbt's start-up once. Every node's status and time goes to the
     task log and the XCom; a failing model or test raises :class:`ml.transform.DbtError` naming
     it, which fails the task and stops the layers after it."""
-    from ml.transform import build
+    from ml.steps import StepOutcome, new_context, record_external
+    from ml.transform import DbtError, build
 
     settings = settings or task_settings()
     console = task_console()
-    summary = build(settings, indirect_selection="buildable", console=console, **DBT_LAYERS[layer])
+    try:
+        summary = build(
+            settings, indirect_selection="buildable", console=console, **DBT_LAYERS[layer]
+        )
+    except DbtError as exc:
+        # Recorded as a failed transform, as plpred transform records one: the steps that read
+        # marts then refuse half-rebuilt ones until a build passes (ml.steps.BuildFailed).
+        ctx = new_context(
+            settings, as_of=clock_of(context), console=console, run_id=_run_id(context)
+        )
+        detail = f"dbt_{layer}: " + " ".join(str(exc).split())[:500]
+        record_external(ctx, "transform", StepOutcome("failed", detail))
+        raise
     invocation = summary.invocations[0]
     for unique_id, status, seconds in invocation.nodes:
         console.print(f"  {status:<7} {seconds:7.2f} s  {unique_id}")

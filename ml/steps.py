@@ -13,8 +13,9 @@ by ``plpred backtest`` alone make the next ``plpred run`` rebuild the marts that
 Order, and why: ingest → transform (dbt, when raw data changed) → train (a full walk-forward
 and challenge, when policy says) → refit (the champion's configuration on the data known at
 the clock, when it is old) → backtest (a new walk-forward run through every strategy) →
-score → settle (before betting, so stakes follow the settled bankroll) → bet → marts (the
-dbt models on the ledgers, when a ledger changed) → report.
+score → settle (before betting, so stakes follow the settled bankroll) → monitor (drift,
+live performance, data health; the retraining decision that the next train or refit carries
+out) → bet → marts (the dbt models on the ledgers, when a ledger changed) → report.
 """
 
 from __future__ import annotations
@@ -601,6 +602,7 @@ def _catalogue() -> tuple[Step, ...]:
             hint="see the error above; `plpred train` runs this step alone",
             doc="walk-forward of every candidate, MLflow run, champion/challenger",
             due=_train_due,
+            needs_good_build=True,
         ),
         Step(
             "refit",
@@ -611,6 +613,7 @@ def _catalogue() -> tuple[Step, ...]:
             hint="`plpred train` trains a new champion from scratch",
             doc="the champion's configuration fitted on the matches known at the clock",
             due=_refit_due,
+            needs_good_build=True,
         ),
         Step(
             "backtest",

@@ -149,6 +149,7 @@ def test_train_runs_after_each_transform_with_a_quick_switch(dagbag) -> None:
         "quick",
         "classifiers",
         "goals_model",
+        "second_tier",
         "eval_seasons",
         "max_model_age_days",
         "refit_age_days",

@@ -34,7 +34,7 @@ import pandas as pd
 import pytest
 
 from ml.config import get_settings
-from ml.warehouse import connect
+from ml.warehouse import connect, read_sql
 from tests.football_data_files import write_synthetic_source
 
 pytestmark = [pytest.mark.slow]
@@ -304,19 +304,20 @@ def test_a_failing_dbt_test_fails_the_run_and_leaves_the_marts(dagbag, chain_env
             ") from raw.matches where league = 'E0' and result is not null "
             "order by match_date desc, home_team limit 1"
         )
-    # The marts on the ledgers alone are not downstream of the failing test: they are rebuilt
-    # from ledgers that did not change.
-    ledger_marts = ("mart_betting_performance", "mart_bankroll_daily")
-    marts = _fingerprint("marts", exclude=ledger_marts)
+    marts = _fingerprint("marts")
 
     run = _run(dagbag, "plpred_transform")
 
     states = _states(run)
     assert str(run.state) == "failed"
-    assert states["dbt.stg_football_data__matches_model_build"] == "failed"
-    assert states["dbt.fct_matches_model_build"] == "upstream_failed"
+    assert states["dbt_staging"] == "failed"  # the test on the staging model of matches
+    assert states["dbt_intermediate"] == states["dbt_marts"] == "upstream_failed"
     assert states["publish_marts"] == "upstream_failed"  # no asset event: nothing scores
-    assert _fingerprint("marts", exclude=ledger_marts) == marts
+    assert _fingerprint("marts") == marts  # the marts layer did not run
+    # Recorded as a failed transform: a step that reads the marts now refuses them.
+    with connect(get_settings()) as conn:
+        last = conn.fetchone(read_sql("ops/select_last_build.sql"))
+    assert last[:2] == ("transform", "failed")
 
 
 def test_refused_downloads_fail_the_run_and_leave_the_raw_tables(
