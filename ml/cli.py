@@ -79,15 +79,25 @@ def _as_of(text: str | None):
         raise typer.Exit(2) from exc
 
 
+def default_run_options() -> object:
+    """The options of a step run alone: the policy's age limits (``ml/retraining.toml``), as
+    ``plpred run`` resolves them, so ``plpred monitor`` decides as the run's monitor step does."""
+    from ml.monitoring.policy import model_ages
+    from ml.steps import RunOptions
+
+    max_model_age_days, refit_age_days = model_ages(None, None)
+    return RunOptions(max_model_age_days=max_model_age_days, refit_age_days=refit_age_days)
+
+
 def _run_step(settings: Settings, name: str, as_of: str | None, options: object = None) -> object:
     """One step of the catalogue (ml/steps.py) at the clock, as `plpred run` would run it, but
     whether or not its check says it is due."""
     from dataclasses import replace
 
-    from ml.steps import RunOptions, StepFailed, execute, new_context
+    from ml.steps import StepFailed, execute, new_context
 
     # Named on the command line: the step runs whatever its check says (its record says so).
-    options = replace(options or RunOptions(), force=frozenset({name}))
+    options = replace(options or default_run_options(), force=frozenset({name}))
     ctx = new_context(settings, as_of=_as_of(as_of), options=options, console=console)
     try:
         result = execute(ctx, name, force=True)

@@ -54,6 +54,22 @@ def test_the_shipped_policy_loads() -> None:
     assert policy.retrain_max_age_days is None  # not by age: by what the monitor sees
 
 
+def test_a_step_run_alone_takes_the_policys_age_limits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`plpred monitor` alone (and the API's retraining check, which runs it) decides with the
+    policy's age limits, as `plpred run` does, not with fixed ones."""
+    from ml.cli import default_run_options
+
+    shipped = default_run_options()
+    assert shipped.max_model_age_days is None  # [retrain] max_age_days = 0: never by age
+    assert shipped.refit_age_days == load_policy(POLICY_PATH).refit_max_age_days
+    policy = tmp_path / "policy.toml"
+    policy.write_text(POLICY_PATH.read_text().replace("max_age_days = 7", "max_age_days = 3"))
+    monkeypatch.setenv("PLPRED_RETRAINING_POLICY", str(policy))
+    assert default_run_options().refit_age_days == 3
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
