@@ -242,8 +242,8 @@ def build() -> dash.Dashboard:
                 from marts.mart_retraining_decisions
                 where
                     league = '$league'
-                    and $__timeFilter(decided_at)
-                order by decided_at desc
+                    and $__timeFilter(as_of)
+                order by as_of desc, decided_at desc
                 """,
             )
         )
