@@ -37,12 +37,13 @@ RULES: list[tuple[str, str, str, str, str, str]] = [
         "0s",
         "OK",
         "The champion's rolling RPS is worse than the market's pre-match RPS by more than the "
-        "monitoring threshold (marts.mart_alerts, alert rps_worse_than_market).",
+        "monitoring threshold, beyond noise, on enough matches: the monitor's status alert "
+        "(marts.mart_alerts, alert rps_worse_than_market).",
         """
         select
             league,
             subject,
-            value - threshold as excess
+            cast(case when is_firing then 1 else -1 end as double precision) as excess
         from marts.mart_alerts
         where
             alert = 'rps_worse_than_market'

@@ -46,7 +46,9 @@ rps as (
         coalesce(model_version, 'no champion') as subject,
         value,
         threshold,
-        coalesce(value > threshold, false) as is_firing,
+        -- The monitor's own judgement: beyond the threshold and beyond noise, on enough
+        -- matches (a gap above the threshold on a handful of matches is warn or no_data).
+        coalesce(status = 'alert', false) as is_firing,
         as_of,
         'monitoring status ' || status as detail
     from monitoring
