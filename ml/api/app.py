@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 
 from ml.api import errors
+from ml.api.airflow import Airflow
 from ml.api.champions import Champions
 from ml.api.config import ApiConfig
 from ml.api.db import Warehouse
@@ -49,11 +50,14 @@ def _log_line(record: dict[str, Any]) -> None:
 def create_app(config: ApiConfig) -> FastAPI:
     """The API on the warehouse and registry of ``config.settings``."""
     warehouse = Warehouse(config.settings)
+    airflow = Airflow(config.airflow) if config.airflow else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         yield
         warehouse.close()
+        if airflow is not None:
+            airflow.close()
 
     app = FastAPI(
         title="plpred API",
@@ -69,6 +73,7 @@ def create_app(config: ApiConfig) -> FastAPI:
         warehouse=warehouse,
         champions=Champions(config.settings, ttl=config.champion_ttl_seconds),
         jobs=Jobs(config.settings),
+        airflow=airflow,
     )
     errors.install(app)
     if config.cors_origins:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ml import clock
+from ml.api.airflow import AirflowConfig
 from ml.config import Settings
 
 TOKEN_ENV = "PLPRED_API_TOKEN"
@@ -21,13 +22,16 @@ class ApiConfig:
     """``write_token`` None disables the write endpoints (403). ``now`` is the wall clock of
     the entry point (:func:`ml.clock.now`): a request without ``as_of`` runs at it, and it is
     the one place below the CLI where the API reads the time. ``cors_origins`` empty: no CORS
-    headers (the default)."""
+    headers (the default). ``airflow`` None: the retraining actions run their step as a local
+    background job; set (``PLPRED_AIRFLOW_URL`` and its credentials), they trigger the DAG that
+    runs it (:mod:`ml.api.airflow`)."""
 
     settings: Settings
     write_token: str | None = None
     now: Callable[[], datetime] = clock.now
     cors_origins: tuple[str, ...] = ()
     champion_ttl_seconds: float = 5.0
+    airflow: AirflowConfig | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -38,6 +42,7 @@ class ApiConfig:
             "settings": settings,
             "write_token": token,
             "cors_origins": origins,
+            "airflow": AirflowConfig.from_env(dict(os.environ)),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

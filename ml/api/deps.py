@@ -21,6 +21,7 @@ class State:
     warehouse: Warehouse
     champions: object  # ml.api.champions.Champions
     jobs: object  # ml.api.jobs.Jobs
+    airflow: object = None  # ml.api.airflow.Airflow, when configured
 
 
 def state(request: Request) -> State:

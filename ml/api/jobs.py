@@ -51,7 +51,8 @@ def _environment(settings: Settings) -> dict[str, str]:
     env = {**os.environ, **settings.dbt_env(), "PLPRED_LEAGUE": settings.league}
     if settings.mlflow_tracking_uri_override:
         env["MLFLOW_TRACKING_URI"] = settings.mlflow_tracking_uri_override
-    env.pop("PLPRED_API_TOKEN", None)
+    for secret in ("PLPRED_API_TOKEN", "PLPRED_AIRFLOW_PASSWORD", "PLPRED_AIRFLOW_TOKEN"):
+        env.pop(secret, None)
     return env
 
 

@@ -360,6 +360,11 @@ class RetrainingStatusOut(BaseModel):
 
 
 class JobOut(BaseModel):
+    """A retraining action run as a local background job (no Airflow configured)."""
+
+    runner: Literal["local"] = Field(
+        "local", description="Where the step runs: a child process of the API"
+    )
     id: str
     kind: str
     step: str
@@ -368,3 +373,23 @@ class JobOut(BaseModel):
     command: list[str]
     exit_code: int | None
     output: str = Field(description="The last lines the step printed")
+
+
+class AirflowRunOut(BaseModel):
+    """A retraining action handed to Airflow (``PLPRED_AIRFLOW_URL`` set): the DAG run it
+    triggered, queued for Airflow's scheduler. Follow it in Airflow (``url``), not under
+    /v1/jobs."""
+
+    runner: Literal["airflow"] = Field(description="Where the step runs: an Airflow DAG run")
+    kind: Literal["check", "force"]
+    step: str = Field(description="The catalogue step the action is for (monitor, train)")
+    as_of: datetime
+    dag_id: str
+    dag_run_id: str
+    logical_date: datetime = Field(
+        description="The run's logical date, the request's clock: the DAG's tasks run at it"
+    )
+    state: str = Field(description="The run's state as Airflow created it (queued)")
+    conf: dict[str, Any] = Field(description="The run's configuration (the DAG's params)")
+    url: str = Field(description="The run in Airflow's UI")
+    api_url: str = Field(description="The run in Airflow's REST API (GET it with a token)")

@@ -28,22 +28,29 @@ def server_env(settings: Settings, token: str | None = TOKEN) -> dict[str, str]:
     env = {**os.environ, **settings.dbt_env(), "PLPRED_LEAGUE": settings.league}
     env.pop("MLFLOW_TRACKING_URI", None)
     env.pop("PLPRED_API_TOKEN", None)
+    for name in [n for n in env if n.startswith("PLPRED_AIRFLOW_")]:
+        env.pop(name)  # the retraining actions run locally unless a test says otherwise
     if token:
         env["PLPRED_API_TOKEN"] = token
     return env
 
 
 @contextmanager
-def running_server(settings: Settings, log: Path, token: str | None = TOKEN) -> Iterator[str]:
+def running_server(
+    settings: Settings,
+    log: Path,
+    token: str | None = TOKEN,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[str]:
     """``plpred api`` (uvicorn) on a free loopback port until the block ends; its stderr (the
-    access log) goes to ``log``."""
+    access log) goes to ``log``. ``extra_env`` adds to its environment (``PLPRED_AIRFLOW_*``)."""
     port = free_port()
     plpred = str(Path(sys.executable).with_name("plpred"))
     with log.open("w") as sink:
         process = subprocess.Popen(
             [plpred, "api", "--target", settings.target, "--port", str(port)],
             cwd=PROJECT_ROOT,
-            env=server_env(settings, token),
+            env={**server_env(settings, token), **(extra_env or {})},
             stdout=sink,
             stderr=subprocess.STDOUT,
         )

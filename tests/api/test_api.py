@@ -542,7 +542,7 @@ def test_retraining_check_runs_the_monitor_step_as_a_job(
         started = http.post("/v1/retraining/check", params={"as_of": run_clock}, headers=AUTH)
         assert started.status_code == 202, started.text
         job = started.json()
-        assert (job["step"], job["state"]) == ("monitor", "running")
+        assert (job["runner"], job["step"], job["state"]) == ("local", "monitor", "running")
         deadline = time.monotonic() + 120
         while job["state"] == "running" and time.monotonic() < deadline:
             time.sleep(0.5)

@@ -1,5 +1,6 @@
 """The retraining policy, its decisions, and the actions that run the monitor or a training
-step of the catalogue as a background job."""
+step of the catalogue: through Airflow when it is configured (a DAG run, :mod:`ml.api.airflow`),
+else as a local background job (:mod:`ml.api.jobs`)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,25 @@ from dataclasses import asdict
 from datetime import datetime, time, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
+from pydantic import Field
 
 from ml import clock
 from ml.api import sql
+from ml.api.airflow import DAGS, Airflow
 from ml.api.deps import AppState, Clock, WriteToken
-from ml.api.errors import ApiError
-from ml.api.jobs import Job
+from ml.api.errors import ApiError, request_id
+from ml.api.jobs import ACTIONS, Job
 from ml.api.predict import check_league
 from ml.api.routers.matches import League, Limit, Offset, page
-from ml.api.schemas import DecisionOut, ErrorOut, JobOut, Page, RetrainingStatusOut
+from ml.api.schemas import (
+    AirflowRunOut,
+    DecisionOut,
+    ErrorOut,
+    JobOut,
+    Page,
+    RetrainingStatusOut,
+)
 from ml.monitoring.policy import load_policy
 
 router = APIRouter(tags=["retraining"])
@@ -85,6 +95,7 @@ def history(
 
 def _job_out(job: Job) -> dict:
     return {
+        "runner": "local",
         "id": job.id,
         "kind": job.kind,
         "step": job.step,
@@ -96,36 +107,84 @@ def _job_out(job: Job) -> dict:
     }
 
 
+# A local job (no Airflow configured) or the Airflow DAG run the action triggered.
+ActionOut = Annotated[JobOut | AirflowRunOut, Field(discriminator="runner")]
+
 _ACTION_RESPONSES = {
-    202: {"description": "The job started; GET /v1/jobs/{id} follows it"},
+    202: {
+        "description": "The job started (runner local; GET /v1/jobs/{id} follows it), or the "
+        "Airflow DAG run was created, queued (runner airflow; follow it at its url)"
+    },
     401: {"model": ErrorOut, "description": "No token, or the wrong one"},
     403: {"model": ErrorOut, "description": "Writes are disabled (no token configured)"},
+    409: {"model": ErrorOut, "description": "Airflow has a run of the DAG at this clock already"},
+    502: {
+        "model": ErrorOut,
+        "description": "Airflow refused: its credentials, an unknown DAG, a run it would not "
+        "create",
+    },
+    503: {"model": ErrorOut, "description": "Airflow did not answer"},
 }
+
+
+def _act(
+    request: Request, app: AppState, kind: str, as_of: datetime, league: str, quick: bool = False
+) -> dict:
+    with app.warehouse.read() as conn:
+        check_league(conn, league)
+    airflow: Airflow | None = app.airflow  # type: ignore[assignment]
+    if airflow is None:
+        return _job_out(app.jobs.start(kind, as_of, league, ["--quick"] if quick else []))
+    conf = {"force_train": True, "quick": quick} if kind == "force" else {}
+    run = airflow.trigger(
+        DAGS[kind],
+        as_of,
+        conf,
+        note=f"plpred API: POST /v1/retraining/{kind} (request {request_id(request)})",
+    )
+    return {
+        "runner": "airflow",
+        "kind": kind,
+        "step": ACTIONS[kind],
+        "as_of": as_of,
+        "dag_id": run.dag_id,
+        "dag_run_id": run.dag_run_id,
+        "logical_date": run.logical_date,
+        "state": run.state,
+        "conf": run.conf,
+        "url": run.url,
+        "api_url": run.api_url,
+    }
 
 
 @router.post(
     "/retraining/check",
-    response_model=JobOut,
+    response_model=ActionOut,
     status_code=202,
     dependencies=[WriteToken],
     responses=_ACTION_RESPONSES,
     summary="Run the monitor step now (drift, performance, the retraining decision)",
+    description="With Airflow configured (PLPRED_AIRFLOW_URL), a run of plpred_score_and_bet "
+    "(score, settle, monitor, request_retrain, bet, marts, report) at the clock; otherwise "
+    "`plpred monitor` at the clock as a local background job.",
 )
-def check(app: AppState, as_of: Clock, league: League = "E0") -> dict:
-    with app.warehouse.read() as conn:
-        check_league(conn, league)
-    return _job_out(app.jobs.start("check", as_of, league))
+def check(request: Request, app: AppState, as_of: Clock, league: League = "E0") -> dict:
+    return _act(request, app, "check", as_of, league)
 
 
 @router.post(
     "/retraining/force",
-    response_model=JobOut,
+    response_model=ActionOut,
     status_code=202,
     dependencies=[WriteToken],
     responses=_ACTION_RESPONSES,
     summary="Run the train step now: a full walk-forward and the champion/challenger rule",
+    description="With Airflow configured (PLPRED_AIRFLOW_URL), a run of plpred_train at the "
+    "clock with conf {force_train: true, quick}; otherwise `plpred train` at the clock as a "
+    "local background job.",
 )
 def force(
+    request: Request,
     app: AppState,
     as_of: Clock,
     league: League = "E0",
@@ -133,9 +192,7 @@ def force(
         bool, Query(description="Small grids (smoke runs), as plpred train --quick")
     ] = False,
 ) -> dict:
-    with app.warehouse.read() as conn:
-        check_league(conn, league)
-    return _job_out(app.jobs.start("force", as_of, league, ["--quick"] if quick else []))
+    return _act(request, app, "force", as_of, league, quick)
 
 
 @router.get(
