@@ -424,9 +424,12 @@ def _read_table(text: str, source_file: str) -> tuple[list[str], list[_Line], in
     # (without it the csv module glues "0<break>0" into "00", a value that is not in the file).
     reader = csv.reader(line + "\n" for line in physical)
     try:
-        raw_header = next(row for row in reader if any(name.strip() for name in row))
+        raw_header = next((row for row in reader if any(name.strip() for name in row)), None)
     except csv.Error as exc:
         raise FileRefused(f"{source_file} is not a readable CSV: {exc}") from exc
+    if raw_header is None:
+        # Text whose every row is blank once the CSV quoting is read (a lone quote, say).
+        raise FileRefused(f"{source_file} has no header row: not a football-data CSV")
     header = _clean_header(raw_header)
     named = len(header)
     lines: list[_Line] = []
