@@ -33,6 +33,7 @@ from ml.evaluation import (
     WalkForwardResult,
     evaluate_candidates,
 )
+from ml.faults import fault_point
 from ml.features import (
     CLOSING_ODDS,
     PINNACLE_PRE_MATCH_ODDS,
@@ -670,6 +671,7 @@ def run_train(
         },
     )
     # The alias moves last: the warehouse knows the decision before the registry acts on it.
+    fault_point("train:before-alias")
     registry.set_alias(
         name, registry.CHAMPION if decision.promote else registry.CHALLENGER, version
     )

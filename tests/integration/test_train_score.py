@@ -4,6 +4,10 @@ temp PLPRED_HOME) and the warehouse ledgers, on a synthetic football-data source
 from __future__ import annotations
 
 import io
+import os
+import signal
+import subprocess
+import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -11,7 +15,8 @@ import pytest
 from rich.console import Console
 
 from ml import registry
-from ml.config import Settings
+from ml.config import PROJECT_ROOT, Settings
+from ml.faults import FAULT_ENV
 from ml.ingest import run_ingest
 from ml.score import ScoreError, run_score
 from ml.train import TrainConfig, run_train
@@ -255,3 +260,82 @@ def test_goals_model_scores_with_expected_goals(warehouse: Settings) -> None:
 def _fetch(settings: Settings, sql: str, params=None) -> list[tuple]:
     with connect(settings) as conn:
         return conn.fetchall(sql, params)
+
+
+def _plpred_train(settings: Settings, as_of: datetime, fault: str | None) -> int:
+    """``plpred train`` in its own process, as a user or a DAG task runs it. Its output goes to
+    a file, not a pipe: the walk-forward's worker processes outlive a killed parent until
+    their idle timeout, and would hold a pipe open that long."""
+    env = {**os.environ, "PLPRED_HOME": str(settings.home), "PLPRED_TARGET": "duckdb"}
+    env.pop(FAULT_ENV, None)
+    if fault:
+        env[FAULT_ENV] = fault
+    command = [
+        sys.executable,
+        "-c",
+        "from ml.cli import app; app()",
+        "train",
+        "--quick",
+        "--classifiers",
+        "logistic",
+        "--no-goals-model",
+        "--as-of",
+        as_of.strftime("%Y-%m-%dT%H:%MZ"),
+    ]
+    log = settings.home / f"train-{fault or 'plain'}.log"
+    with log.open("w") as out:
+        done = subprocess.run(
+            command, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, check=False
+        )
+    expected = (-signal.SIGKILL,) if fault else (0,)
+    assert done.returncode in expected, log.read_text()[-4000:]
+    return done.returncode
+
+
+@pytest.fixture
+def warehouse_of_another_process(duckdb_settings: Settings, tmp_path: Path) -> Settings:
+    """The warehouse of :func:`warehouse`, loaded and built in a child process: dbt-duckdb
+    keeps its connection to the file open in the process that ran dbt, and the ``plpred``
+    processes of the test must be able to write it."""
+    source = write_synthetic_source(tmp_path / "source", n_seasons=4)
+    code = (
+        "import sys; from pathlib import Path; from ml.config import get_settings; "
+        "from tests.integration.test_train_score import _load; "
+        "_load(get_settings(), Path(sys.argv[1]))"
+    )
+    env = {**os.environ, "PLPRED_HOME": str(duckdb_settings.home), "PLPRED_TARGET": "duckdb"}
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(source.directory)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return duckdb_settings
+
+
+@pytest.mark.slow
+def test_a_training_run_killed_before_the_alias_moves_is_finished_by_the_next(
+    warehouse_of_another_process: Settings,
+) -> None:
+    """The warehouse learns of a training run before the registry acts on it: a run killed
+    (SIGKILL) between the two leaves the decision stored and no champion; the next run at the
+    same clock finishes that version, moving the alias, without a second version or a second
+    decision."""
+    warehouse = warehouse_of_another_process
+    as_of = _clock(warehouse)
+    decisions = "select count(*) from ml.champion_decisions"
+
+    assert _plpred_train(warehouse, as_of, "train:before-alias") == -signal.SIGKILL
+    assert [v.version for v in registry.versions(warehouse)] == ["1"]
+    assert registry.get_alias(warehouse, registry.CHAMPION) is None
+    assert _count(warehouse, decisions) == 1
+    stored = _count(warehouse, "select count(*) from ml.walk_forward_predictions")
+    assert stored > 0
+
+    _plpred_train(warehouse, as_of, None)
+    assert [v.version for v in registry.versions(warehouse)] == ["1"]
+    assert registry.get_alias(warehouse, registry.CHAMPION).version == "1"
+    assert _count(warehouse, decisions) == 1
