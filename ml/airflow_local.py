@@ -44,6 +44,8 @@ class LocalAirflow:
     home: Path
     port: int
     login: bool
+    # The UI's interface: loopback, unless a container publishes the port (docker-compose.yml).
+    host: str = LOCALHOST
 
     @property
     def url(self) -> str:
@@ -58,8 +60,10 @@ class LocalAirflow:
         return self.home / "airflow.db"
 
 
-def local_airflow(settings: Settings, *, port: int = 8080, login: bool = True) -> LocalAirflow:
-    return LocalAirflow(home=settings.home / "airflow", port=port, login=login)
+def local_airflow(
+    settings: Settings, *, port: int = 8080, login: bool = True, host: str = LOCALHOST
+) -> LocalAirflow:
+    return LocalAirflow(home=settings.home / "airflow", port=port, login=login, host=host)
 
 
 def airflow_env(
@@ -79,7 +83,7 @@ def airflow_env(
             # The chain runs on assets: a paused transform or score-and-bet DAG would break it.
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "False" if local.login else "True",
-            "AIRFLOW__API__HOST": LOCALHOST,
+            "AIRFLOW__API__HOST": local.host,
             "AIRFLOW__API__PORT": str(local.port),
             "AIRFLOW__API__BASE_URL": local.url,
             "DO_NOT_TRACK": "1",
@@ -112,11 +116,17 @@ def setup_commands() -> list[list[str]]:
     ]
 
 
-def run(settings: Settings, *, port: int, login: bool, console: Console) -> None:
+def run(
+    settings: Settings, *, port: int, login: bool, console: Console, host: str = LOCALHOST
+) -> None:
     """Prepare the metadata database and pool, then become ``airflow standalone``."""
     if port in LOG_SERVER_PORTS:
         raise ValueError(f"port {port} is taken by Airflow's log servers {LOG_SERVER_PORTS}")
-    local = local_airflow(settings, port=port, login=login)
+    if host != LOCALHOST and not login:
+        raise ValueError(
+            f"--no-login makes everyone admin: it is for a UI on {LOCALHOST} only, not on {host}"
+        )
+    local = local_airflow(settings, port=port, login=login, host=host)
     local.home.mkdir(parents=True, exist_ok=True)
     env = airflow_env(settings, local)
     console.print(
@@ -127,7 +137,8 @@ def run(settings: Settings, *, port: int, login: bool, console: Console) -> None
     )
     for command in setup_commands():
         subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
-    console.print(f"UI: {local.url} (listening on {LOCALHOST} only)")
+    where = f"listening on {LOCALHOST} only" if host == LOCALHOST else f"listening on {host}"
+    console.print(f"UI: {local.url} ({where})")
     if login:
         console.print(
             f"log in as admin; the password is generated on the first start into "

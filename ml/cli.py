@@ -563,7 +563,15 @@ def airflow(
     target: TargetOption = None,
     source: SourceOption = None,
     league: LeagueOption = None,
-    port: Annotated[int, typer.Option("--port", help="Port of the UI on 127.0.0.1.")] = 8080,
+    port: Annotated[int, typer.Option("--port", help="Port of the UI.")] = 8080,
+    host: Annotated[
+        str,
+        typer.Option(
+            "--host",
+            help="Interface of the UI: 127.0.0.1 (default); 0.0.0.0 inside a container whose "
+            "port is published (docker-compose.yml). Refused with --no-login.",
+        ),
+    ] = "127.0.0.1",
     login: Annotated[
         bool,
         typer.Option(
@@ -577,7 +585,7 @@ def airflow(
 
     settings = _settings(target=target, source=source, league=league)
     try:
-        run(settings, port=port, login=login, console=console)
+        run(settings, port=port, login=login, console=console, host=host)
     except ValueError as exc:
         raise _fail("airflow", exc) from exc
 

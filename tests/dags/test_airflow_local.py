@@ -57,6 +57,18 @@ def test_no_login_is_a_choice_and_a_metadata_database_already_set_is_kept(settin
     assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] == postgres
 
 
+def test_a_container_publishes_the_ui_on_its_interface_and_keeps_the_login(settings) -> None:
+    """docker-compose.yml runs `plpred airflow --host 0.0.0.0`: the published port reaches the
+    container's interface, not its loopback; everyone-admin is refused off loopback."""
+    env = airflow_env(settings, local_airflow(settings, host="0.0.0.0"))
+    assert env["AIRFLOW__API__HOST"] == "0.0.0.0"
+    assert env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS"] == "False"
+    with pytest.raises(ValueError, match="--no-login makes everyone admin"):
+        run(settings, port=8082, login=False, console=Console(), host="0.0.0.0")
+    compose = (DAGS_DIR.parent / "docker-compose.yml").read_text()
+    assert '"airflow", "--target", "postgres", "--host", "0.0.0.0"' in compose
+
+
 def test_setup_migrates_then_creates_the_one_slot_warehouse_pool() -> None:
     migrate, pool = setup_commands()
     assert migrate[-2:] == ["db", "migrate"]
