@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from ml.clock import now, uk_local
+
 FIRST_START_YEAR = 1993  # football-data's Premier League history starts in 1993-94
 
 _CODE = re.compile(r"^(\d{2})(\d{2})$")
@@ -95,7 +97,7 @@ def season_of_date(day: date) -> Season:
 
 def current_season(today: date | None = None) -> Season:
     """The season in progress (or the one just finished, in June and July)."""
-    return season_of_date(today or date.today())
+    return season_of_date(today or uk_local(now()).date())
 
 
 def parse_seasons(spec: str, *, today: date | None = None) -> list[Season]:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from ml.clock import as_utc, describe, uk_local
+from ml.clock import as_utc, describe, now, uk_local
 from ml.config import Settings
 from ml.ingest.parse import FIXTURES, MATCHES
 from ml.ingest.seasons import Season, SeasonError, all_seasons, season_from_path
@@ -138,7 +138,7 @@ def plan_sources(
     if as_of is not None:
         as_of = as_utc(as_of)
         clock_day = uk_local(as_of).date()
-    today = today or clock_day or date.today()
+    today = today or clock_day or uk_local(now()).date()
     local_root = Path(settings.source).expanduser() if settings.source_is_local else None
     if local_root is not None and not local_root.is_dir():
         raise FetchError(f"source folder not found: {local_root}")
@@ -358,7 +358,7 @@ class Fetcher:
         self.attempts = max(1, attempts)
         self.backoff_seconds = backoff_seconds
         self.sleep = sleep
-        self.today = today or date.today()
+        self.today = today or uk_local(now()).date()
 
     def __enter__(self) -> Fetcher:
         return self
