@@ -81,7 +81,7 @@ def _cli(watch: Stopwatch, home: Path) -> float:
     for args in CLI:
         with watch.time(f"  plpred {' '.join(args)}"):
             subprocess.run(
-                [sys.executable, "-m", "ml.cli", *args],
+                [sys.executable, "-m", "ml.orchestration.cli", *args],
                 env=env,
                 check=True,
                 stdout=subprocess.DEVNULL,

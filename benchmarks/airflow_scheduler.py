@@ -14,7 +14,7 @@ transform``. This benchmark measures that:
    database) in a fresh temporary ``PLPRED_HOME`` on DuckDB, on a free port, with
    ``PLPRED_TRAIN_QUICK=1``; it waits for the API server's health endpoint and the four DAGs;
 2. triggers ``plpred_ingest`` with ``airflow dags trigger`` in the environment ``plpred
-   airflow`` gives its processes (:func:`ml.airflow_local.airflow_env`), unless the scheduler
+   airflow`` gives its processes (:func:`ml.orchestration.airflow_local.airflow_env`), unless the scheduler
    created a run of it by itself (Airflow 3.3.2 created the run of the day's 07:00 as soon as
    the DAG was first scheduled, at 08:11); then polls the metadata database until
    plpred_ingest, plpred_transform, plpred_train and plpred_score_and_bet have each finished a
@@ -192,8 +192,8 @@ class LocalAirflow:
 
     def env(self) -> dict[str, str]:
         """The environment ``plpred airflow`` gives Airflow's processes (and its tasks)."""
-        from ml import airflow_local
         from ml.config import Settings
+        from ml.orchestration import airflow_local
 
         league = self.base_env.get("PLPRED_LEAGUE", "E0")
         settings = Settings(home=self.home, target="duckdb", source=str(self.source), league=league)
@@ -405,7 +405,7 @@ def _cli(root: Path, source: Path) -> dict[str, float]:
     for step in ("ingest", "transform"):
         started = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "ml.cli", step],
+            [sys.executable, "-m", "ml.orchestration.cli", step],
             cwd=PROJECT_ROOT,
             env=env,
             check=True,

@@ -23,9 +23,9 @@ from _common import OUT, QUIET, require_mirror
 from ml import clock
 from ml.config import get_settings
 from ml.monitoring.run import run_monitor
-from ml.replay import quick_train_config, replay
-from ml.steps import RunOptions
-from ml.warehouse import connect, read_sql
+from ml.orchestration.replay import quick_train_config, replay
+from ml.orchestration.steps import RunOptions
+from ml.warehouse.connection import connect, read_sql
 
 FAR_FUTURE = datetime(2100, 1, 1)  # the last run before it: the warehouse's last run
 

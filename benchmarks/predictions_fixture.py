@@ -9,7 +9,7 @@ models can prove it changed none of them; and the same comparison on the real E0
 ``write`` runs, on a synthetic two-division league (``tests/synthetic.py``) dressed in the
 columns of ``mart_match_features``: the walk-forward of ``plpred train --candidates all`` (every candidate:
 base rates, both market yardsticks, both classifiers on both feature sets, Dixon-Coles, the
-blend), the lower-level :func:`ml.evaluation.walk_forward_evaluate` with its own defaults, and
+blend), the lower-level :func:`ml.modeling.evaluation.walk_forward_evaluate` with its own defaults, and
 the final fit of every candidate predicting the rest of the last season. The probabilities go
 to ``tests/fixtures/walk_forward_predictions.csv.gz``; ``tests/unit/test_predictions_fixture.py``
 recomputes them and compares to 1e-9. About 30 s on one core.
@@ -34,7 +34,7 @@ import pandas as pd
 from rich.console import Console
 
 from ml.config import PROJECT_ROOT
-from ml.metrics import implied_probabilities
+from ml.modeling.metrics import implied_probabilities
 
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))  # tests.synthetic, when run as a script
@@ -115,7 +115,13 @@ def synthetic_mart() -> pd.DataFrame:
 
 def _walk_forward_of_train(frame: pd.DataFrame) -> pd.DataFrame:
     """What ``plpred train`` evaluates: every candidate, the last two seasons."""
-    from ml.train import ALL_CLASSIFIERS, TrainConfig, evaluation_frame, goals_frame, walk_forward
+    from ml.modeling.train import (
+        ALL_CLASSIFIERS,
+        TrainConfig,
+        evaluation_frame,
+        goals_frame,
+        walk_forward,
+    )
 
     features = evaluation_frame(frame, LEAGUE)
     goals = goals_frame(frame)
@@ -127,7 +133,7 @@ def _walk_forward_of_train(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _walk_forward_evaluate() -> pd.DataFrame:
     """The lower-level walk-forward with its own defaults (Shin's market, per-season goals)."""
-    from ml.evaluation import walk_forward_evaluate
+    from ml.modeling.evaluation import walk_forward_evaluate
     from ml.models.classifiers import HGB_GRID
     from tests.synthetic import FEATURE_COLUMNS, make_league
 
@@ -148,7 +154,13 @@ def _walk_forward_evaluate() -> pd.DataFrame:
 def _final_fits(frame: pd.DataFrame) -> pd.DataFrame:
     """Every candidate refitted as ``plpred train`` refits the winner, on the matches before
     the last season's 15th round, predicting the rest of that season as ``plpred score``."""
-    from ml.train import ALL_CLASSIFIERS, TrainConfig, evaluation_frame, fit_final, goals_frame
+    from ml.modeling.train import (
+        ALL_CLASSIFIERS,
+        TrainConfig,
+        evaluation_frame,
+        fit_final,
+        goals_frame,
+    )
 
     features = evaluation_frame(frame, LEAGUE)
     last = features[features["season"] == features["season"].max()]
@@ -209,8 +221,8 @@ def mirror_frame(out: Path) -> None:
     """E0 and E1 from the mirror through ingestion and dbt; mart_match_features as train reads it."""
     from ml.config import get_settings
     from ml.ingest import run_ingest
-    from ml.train import load_frame
-    from ml.transform import build
+    from ml.modeling.train import load_frame
+    from ml.warehouse.dbt import build
 
     mirror = Path(
         os.environ.get("PLPRED_MIRROR", PROJECT_ROOT.parent / "shared" / "data" / "football-data")
@@ -231,7 +243,7 @@ def mirror_walk_forward(frame_path: Path, out: Path) -> None:
     """The walk-forward of ``plpred train`` (default config) on E0 from a saved frame."""
     import time
 
-    from ml.train import (
+    from ml.modeling.train import (
         ALL_CLASSIFIERS,
         TrainConfig,
         default_eval_seasons,

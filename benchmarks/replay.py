@@ -27,9 +27,9 @@ from rich.table import Table
 from ml.clock import parse_as_of
 from ml.config import get_settings
 from ml.ingest.snapshots import SnapshotArchive
-from ml.replay import quick_train_config, render_summary, replay, replay_times
-from ml.steps import RunOptions
-from ml.train import TrainConfig
+from ml.modeling.train import TrainConfig
+from ml.orchestration.replay import quick_train_config, render_summary, replay, replay_times
+from ml.orchestration.steps import RunOptions
 
 ARCHIVE = "snapshots/2025-26"
 
@@ -109,7 +109,7 @@ def _run(args: argparse.Namespace, database: str | None) -> None:
 def _print_decisions(settings) -> None:
     """The monitor's decisions at every tick (monitoring.retraining_decisions), and the live
     RPS against the market between one model change and the next."""
-    from ml.warehouse import connect, read_sql
+    from ml.warehouse.connection import connect, read_sql
 
     with connect(settings) as conn:
         decisions = conn.query_df(read_sql("monitoring/select_decision_log.sql"), [settings.league])

@@ -21,13 +21,13 @@ import time
 
 from _common import OUT, QUIET, Stopwatch, peak_memory_mib, require_mirror
 
-from ml import registry
 from ml.config import get_settings
-from ml.features import type_frame
 from ml.ingest import run_ingest
-from ml.train import TrainConfig, run_train
-from ml.transform import build
-from ml.warehouse import connect
+from ml.modeling import registry
+from ml.modeling.features import type_frame
+from ml.modeling.train import TrainConfig, run_train
+from ml.warehouse.connection import connect
+from ml.warehouse.dbt import build
 
 LABEL = "plpred train: walk-forward, six seasons, final fit, MLflow logging"
 

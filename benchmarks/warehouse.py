@@ -19,7 +19,7 @@ from _common import QUIET, Stopwatch, require_mirror, scratch_postgres_database
 
 from ml.config import get_settings
 from ml.ingest import run_ingest
-from ml.transform import build
+from ml.warehouse.dbt import build
 
 EARLY = "snapshots/2025-26/E0_2026-02-12T0254.csv"
 LATER = "snapshots/2025-26/E0_2026-03-16T1344.csv"

@@ -1,5 +1,5 @@
 """Shared defaults of the plpred DAGs: the assets that chain them, the pool, default arguments,
-and :func:`step_task`, the one way a DAG runs a step of the catalogue (``ml/steps.py``).
+and :func:`step_task`, the one way a DAG runs a step of the catalogue (``ml/orchestration/steps.py``).
 
 Not a DAG file (the leading underscore says so); the DAG files import it. It must stay cheap to
 import: the DAG processor re-parses every DAG file every few seconds.
@@ -20,7 +20,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Asset, task
 
-from ml.orchestration import WAREHOUSE_POOL
+from ml.orchestration.tasks import WAREHOUSE_POOL
 
 # The URIs are names of things, not locations: the warehouse itself is whatever the settings
 # (or the Airflow connection) say, DuckDB or Postgres.
@@ -34,7 +34,7 @@ RETRAIN_REQUESTED = Asset(name="plpred_retrain_requested", uri="plpred://policy/
 
 # DuckDB allows one writer process at a time, and every plpred task writes the warehouse (or
 # reads it while another task might write). One pool slot (WAREHOUSE_POOL, defined once in
-# ml/orchestration.py), shared by all DAGs, serialises them across DAGs as
+# ml/orchestration/tasks.py), shared by all DAGs, serialises them across DAGs as
 # max_active_runs/max_active_tasks do within one.
 
 TAGS = ["plpred"]
@@ -62,7 +62,7 @@ def step_task(
     execution_timeout: timedelta = timedelta(minutes=30),
     **task_args,
 ):
-    """A task that runs the catalogue step ``name`` at the run's clock (``ml.orchestration``).
+    """A task that runs the catalogue step ``name`` at the run's clock (``ml.orchestration.tasks``).
 
     It fails when the step fails, is skipped when the step had nothing to do, and puts its
     clock on the asset events it emits."""
@@ -77,7 +77,7 @@ def step_task(
         **task_args,
     )
     def run(**context) -> dict:
-        from ml import orchestration
+        from ml.orchestration import tasks as orchestration
 
         params = context.get("params") or {}
         outcome = orchestration.run_step(name, context, force=bool(params.get(f"force_{name}")))

@@ -39,7 +39,7 @@ from airflow.sdk import (
 RETRY_DOWNLOADS_ONLY = ExceptionRetryPolicy(
     rules=[
         RetryRule(
-            exception="ml.steps.DownloadFailed",
+            exception="ml.orchestration.steps.DownloadFailed",
             action=RetryAction.RETRY,
             reason="football-data could not be reached or sent an error: try again later",
         )

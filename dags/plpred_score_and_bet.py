@@ -2,7 +2,7 @@
 
 Scheduled by the `plpred_model_registry` asset (every `plpred_train` run that passed, whether
 or not it trained anything), at the clock that asset event carries. The tasks are the last
-steps of the catalogue (`ml/steps.py`), in its order, the same functions `plpred run` calls:
+steps of the catalogue (`ml/orchestration/steps.py`), in its order, the same functions `plpred run` calls:
 
 1. `score`: the champion predicts every match kicking off after the clock and after its
    training data that it has not predicted yet (`ml.predictions`). Before the first training
@@ -61,7 +61,7 @@ def plpred_score_and_bet() -> None:
     @task(outlets=[RETRAIN_REQUESTED], trigger_rule=AFTER_SKIPS)
     def request_retrain(**context) -> dict:
         """Schedule `plpred_train` at this clock when the monitor decided a full retrain."""
-        from ml import orchestration
+        from ml.orchestration import tasks as orchestration
 
         return orchestration.request_retrain(context, RETRAIN_REQUESTED)
 

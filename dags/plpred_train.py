@@ -3,7 +3,7 @@
 Scheduled by the `plpred_marts` asset (every `plpred_transform` that passed) or the
 `plpred_retrain_requested` asset (a retrain decided by the monitor step of
 `plpred_score_and_bet`), at the clock that asset event carries, or triggered by hand. Its tasks are the catalogue's model steps
-(`ml/steps.py`), the same functions `plpred run` calls, each doing work only when due:
+(`ml/orchestration/steps.py`), the same functions `plpred run` calls, each doing work only when due:
 
 1. `train`: when there is no champion, when the monitor decided a retrain
    (`ml/retraining.toml`: live RPS against the market, drift, a new season), when the champion
@@ -95,7 +95,7 @@ def plpred_train() -> None:
     @task(multiple_outputs=False, outlets=[MODEL_REGISTRY], trigger_rule="none_failed")
     def publish(**context) -> dict:
         """Schedule `plpred_score_and_bet` at this run's clock, whatever the steps did."""
-        from ml import orchestration
+        from ml.orchestration import tasks as orchestration
 
         outcome = {"as_of": orchestration.clock_of(context).isoformat()}
         orchestration.carry_clock(context, MODEL_REGISTRY, outcome)

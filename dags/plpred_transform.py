@@ -29,7 +29,7 @@ from datetime import timedelta
 from _defaults import DEFAULT_ARGS, MARTS, RAW_TABLES, START_DATE, TAGS
 from airflow.sdk import dag, task
 
-# What each layer task builds, for its doc in the UI (the selections: ml.orchestration.DBT_LAYERS).
+# What each layer task builds, for its doc in the UI (the selections: ml.orchestration.tasks.DBT_LAYERS).
 LAYERS = {
     "staging": "the seeds (`dbt_project/seeds/`) and the staging views (`models/staging/`): one "
     "per raw table or ledger, renamed, typed and deduplicated, with their tests",
@@ -50,7 +50,7 @@ def _layer_task(layer: str):
         "time; a failing model or test fails this task and names it.",
     )
     def build(**context) -> dict:
-        from ml import orchestration
+        from ml.orchestration import tasks as orchestration
 
         return orchestration.build_dbt_layer(layer, context)
 
@@ -75,7 +75,7 @@ def plpred_transform() -> None:
     def publish_marts(**context) -> dict:
         """Every layer built and passed its tests: record the catalogue's `transform` step as
         done and tell `plpred_train` the marts are new, at the clock of the raw tables."""
-        from ml import orchestration
+        from ml.orchestration import tasks as orchestration
 
         outcome = orchestration.record_transform(context)
         orchestration.carry_clock(context, MARTS, outcome)

@@ -2,7 +2,7 @@
 the MLflow UI on the project's own store (``plpred mlflow``). Both listen on 127.0.0.1 only.
 
 dbt docs: ``dbt docs generate`` writes the site (index.html, manifest.json, catalog.json) to
-``$PLPRED_HOME/dbt/target`` (ml/transform.py); it is generated again when missing or older
+``$PLPRED_HOME/dbt/target`` (ml/warehouse/dbt.py); it is generated again when missing or older
 than any file of the dbt project, then served by a plain static file server (dbt's own
 ``docs serve`` would rebuild nothing and opens a browser).
 
@@ -21,7 +21,7 @@ from pathlib import Path
 from rich.console import Console
 
 from ml.config import DBT_PROJECT_DIR, Settings
-from ml.transform import dbt_paths, run_dbt
+from ml.warehouse.dbt import dbt_paths, run_dbt
 
 DOCS_FILES = ("index.html", "manifest.json", "catalog.json")
 _PROJECT_SUFFIXES = {".sql", ".yml", ".yaml", ".md", ".csv"}
@@ -90,7 +90,7 @@ def mlflow_command(settings: Settings, port: int) -> list[str]:
 
 def serve_mlflow(settings: Settings, port: int, console: Console) -> int:
     """Start the MLflow UI on the project's store and print the link to the league's runs."""
-    from ml import registry
+    from ml.modeling import registry
 
     experiment_id = registry.configure(settings)
     console.print(f"MLflow store: {settings.mlflow_tracking_uri}")

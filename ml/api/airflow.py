@@ -3,7 +3,7 @@
 server (:class:`AirflowConfig`, read by :meth:`ml.api.config.ApiConfig.from_env`).
 
 The run's logical date is the request's clock: the DAGs' tasks take their clock from it
-(:func:`ml.orchestration.clock_of`), as ``plpred <step> --as-of`` does. Authentication is a
+(:func:`ml.orchestration.tasks.clock_of`), as ``plpred <step> --as-of`` does. Authentication is a
 bearer JWT: either given (``PLPRED_AIRFLOW_TOKEN``) or obtained from the auth manager's
 ``POST /auth/token`` with ``PLPRED_AIRFLOW_USERNAME`` and ``PLPRED_AIRFLOW_PASSWORD``, kept
 while Airflow accepts it and fetched again once when it does not (it expires).

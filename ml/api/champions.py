@@ -1,5 +1,5 @@
 """The champion the API predicts with: looked up behind the registry's ``champion`` alias
-(:mod:`ml.registry`), at most every few seconds per league, and loaded once per version.
+(:mod:`ml.modeling.registry`), at most every few seconds per league, and loaded once per version.
 
 Batch scoring (``plpred score``) and the API thus serve the same registered model; a
 promotion or refit shows in the API within ``ttl`` seconds."""
@@ -10,8 +10,8 @@ import threading
 import time
 from typing import Any
 
-from ml import registry
 from ml.config import Settings
+from ml.modeling import registry
 
 
 class Champions:

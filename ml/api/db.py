@@ -4,7 +4,7 @@ DuckDB admits one writing process per file, and a process that has the file open
 keeps writers out. Opening it costs about 50 ms, so the API keeps one read-only instance open
 while requests come (each request takes a cursor of it, 0.3 ms) and lets go of it:
 
-- as soon as a writer announces itself (``ml.warehouse.announce_writer``: every read-write
+- as soon as a writer announces itself (``ml.warehouse.connection.announce_writer``: every read-write
   ``connect`` and every dbt run does, beside the file): the requests in flight finish, the
   file is closed, and until the writer is done every request answers 503 with
   ``Retry-After`` (:class:`WarehouseBusy`) instead of waiting or crashing;
@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ml.config import Settings
-from ml.warehouse import Connection, WarehouseError, connect, writer_waiting_marker
+from ml.warehouse.connection import Connection, WarehouseError, connect, writer_waiting_marker
 
 RETRY_AFTER_SECONDS = 2
 # The DuckDB instance is closed after this long without a request (checked every JANITOR_SECONDS).
@@ -249,7 +249,7 @@ class Warehouse:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """A read-write connection (``ml.warehouse.connect``), exclusive inside this process."""
+        """A read-write connection (``ml.warehouse.connection.connect``), exclusive inside this process."""
         with LOCK.writing():
             if self.settings.target == "duckdb":
                 with self._state:

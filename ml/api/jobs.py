@@ -19,7 +19,7 @@ from pathlib import Path
 from ml import clock
 from ml.config import Settings
 
-# The step each action runs, and the command that runs it alone (ml/cli.py).
+# The step each action runs, and the command that runs it alone (ml/orchestration/cli.py).
 ACTIONS = {"check": "monitor", "force": "train"}
 
 

@@ -14,7 +14,7 @@ Features as of a kickoff are valid only while nothing can change them before it:
 must be after the clock, within :data:`MAX_HORIZON` of it, and neither team may play another
 match between the clock and the kickoff (its result would change the form). Market columns
 come from the match's row, or from the odds posted with the request (margins removed as dbt
-removes them, through :func:`ml.metrics.implied_probabilities`).
+removes them, through :func:`ml.modeling.metrics.implied_probabilities`).
 """
 
 from __future__ import annotations
@@ -26,14 +26,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ml import clock, registry
+from ml import clock
 from ml.api import sql
 from ml.api.errors import ApiError
 from ml.api.schemas import Odds, PredictIn
-from ml.features import type_frame
-from ml.metrics import implied_probabilities
-from ml.score import input_columns
-from ml.warehouse import Connection
+from ml.modeling import registry
+from ml.modeling.features import type_frame
+from ml.modeling.metrics import implied_probabilities
+from ml.modeling.score import input_columns
+from ml.warehouse.connection import Connection
 
 MAX_HORIZON = timedelta(days=14)
 # The columns of one side of mart_match_features that describe the match, not the team.

@@ -1,4 +1,4 @@
-"""The API's SQL: the named queries of ``sql/api/``, loaded and bound by :mod:`ml.queries` (the
+"""The API's SQL: the named queries of ``sql/api/``, loaded and bound by :mod:`ml.warehouse.queries` (the
 loader of ``plpred sql``), so that every question the API asks is a plain SQL file with a
 header saying what it answers, and runs the same on DuckDB and Postgres."""
 
@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from ml.config import SQL_DIR
-from ml.queries import NamedQuery, bind, load_query
-from ml.warehouse import Connection
+from ml.warehouse.connection import Connection
+from ml.warehouse.queries import NamedQuery, bind, load_query
 
 API_QUERIES_DIR = SQL_DIR / "api"
 

@@ -46,11 +46,11 @@ from ml.betting.simulation import ModelRef, Prospect, Simulation, simulate, stri
 from ml.betting.strategies import SELECTIONS, BettingConfig, Strategy, load_config
 from ml.clock import describe, now, uk_local, utc_naive
 from ml.config import Settings
-from ml.warehouse import Connection, apply_ddl, connect, read_sql
+from ml.warehouse.connection import Connection, apply_ddl, connect, read_sql
 
 _BETTING_LOCK = 0x706C62657473  # "plbets": advisory lock key of the betting ledgers
 _PRICES = "marts.fct_prematch_odds"
-# Walk-forward "models" made from closing prices (ml/train.py's market_close yardstick): betting
+# Walk-forward "models" made from closing prices (ml/modeling/train.py's market_close yardstick): betting
 # with them would bet knowing the closing line, so a backtest never replays them.
 CLOSING_PRICE_MODELS = frozenset({"market_close"})
 _RESULTS = "marts.fct_matches"
@@ -273,7 +273,7 @@ class PlacementSummary:
 
 def _resolve_champion(settings: Settings, model_version: str | None) -> ModelRef | None:
     """The registered champion of the league (MLflow alias), or the version asked for."""
-    from ml.registry import get_alias, model_name, versions
+    from ml.modeling.registry import get_alias, model_name, versions
 
     name = model_name(settings.league)
     if model_version is not None:

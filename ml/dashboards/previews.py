@@ -21,7 +21,7 @@ from ml.dashboards import GRAFANA_DIR
 from ml.dashboards.inspect import all_panels, dashboard_files
 from ml.dashboards.macros import expand
 from ml.plots import new_figure
-from ml.warehouse import connect
+from ml.warehouse.connection import connect
 
 _MAX_TABLE_COLUMNS = 9
 

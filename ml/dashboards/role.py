@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ml.config import Settings
-from ml.warehouse import connect
+from ml.warehouse.connection import connect
 
 ROLE = "plpred_grafana"
 SCHEMAS = ("marts",)

@@ -45,7 +45,7 @@ from ml.ingest.parse import (
 )
 from ml.ingest.sources import SourceFile, redact
 from ml.ingest.teams import load_aliases
-from ml.warehouse import Connection, WarehouseError
+from ml.warehouse.connection import Connection, WarehouseError
 
 LOADED = "loaded"
 UNCHANGED = "unchanged"

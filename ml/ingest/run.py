@@ -37,7 +37,7 @@ from ml.ingest.load import (
 from ml.ingest.seasons import Season, SeasonError, parse_seasons
 from ml.ingest.sources import Fetcher, FetchError, SourceFile, plan_files, plan_sources, redact
 from ml.ingest.summary import IngestSummary, render_summary
-from ml.warehouse import Connection, apply_ddl, connect
+from ml.warehouse.connection import Connection, apply_ddl, connect
 
 _DATABASE_ERRORS = DATABASE_ERRORS
 

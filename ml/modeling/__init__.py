@@ -4,7 +4,7 @@
   inside a walk-forward, how it is saved to and loaded from MLflow) and the options every
   candidate reads its settings from.
 - :mod:`ml.modeling.candidates`: the registry, one line per model. The walk-forward
-  (:mod:`ml.evaluation`), the final fit and refit (:mod:`ml.train`) and scoring loop over it
+  (:mod:`ml.modeling.evaluation`), the final fit and refit (:mod:`ml.modeling.train`) and scoring loop over it
   and name no model.
 - One module per model, an adapter of the maths in :mod:`ml.models`:
   :mod:`~ml.modeling.base_rates`, :mod:`~ml.modeling.market`, :mod:`~ml.modeling.classifiers`,

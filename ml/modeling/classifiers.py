@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ml.features import MARKET_FEATURES
+from ml.modeling.features import MARKET_FEATURES
 from ml.modeling.interface import CandidateBase, CandidateOptions, History, probability_frame
 from ml.models.classifiers import fit_classifier
 

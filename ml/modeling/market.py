@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ml.metrics import MarginMethod
 from ml.modeling.interface import (
     Cadence,
     CandidateBase,
@@ -18,6 +17,7 @@ from ml.modeling.interface import (
     History,
     probability_frame,
 )
+from ml.modeling.metrics import MarginMethod
 from ml.models.market import market_probabilities
 
 

@@ -38,7 +38,7 @@ import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import log_softmax
 
-from ml.metrics import OUTCOMES, MarginMethod, implied_probabilities, outcome_index, rps
+from ml.modeling.metrics import OUTCOMES, MarginMethod, implied_probabilities, outcome_index, rps
 from ml.models.leakage import LeakageError
 from ml.models.market import DEFAULT_ODDS_COLUMNS
 

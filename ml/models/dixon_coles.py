@@ -43,7 +43,7 @@ from scipy.optimize import minimize
 from scipy.special import gammaln
 from threadpoolctl import ThreadpoolController
 
-from ml.metrics import rps
+from ml.modeling.metrics import rps
 from ml.models.leakage import assert_no_leakage
 
 # Defaults were chosen by weekly walk-forward RPS on the Premier League 2014-15 to 2019-20,

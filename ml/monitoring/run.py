@@ -24,12 +24,12 @@ from rich.console import Console
 
 from ml import clock
 from ml.config import Settings
-from ml.features import type_frame
+from ml.modeling.features import type_frame
 from ml.monitoring import checks
 from ml.monitoring.checks import Health, Metric
 from ml.monitoring.decide import Champion, Decision, decide
 from ml.monitoring.policy import Policy, load_policy
-from ml.warehouse import Connection, apply_ddl, connect, read_sql
+from ml.warehouse.connection import Connection, apply_ddl, connect, read_sql
 
 
 @dataclass
@@ -54,7 +54,7 @@ class MonitorResult:
 
 
 def _champion(settings: Settings):
-    from ml import registry
+    from ml.modeling import registry
 
     return registry.get_alias(settings, registry.CHAMPION)
 
@@ -62,7 +62,7 @@ def _champion(settings: Settings):
 def _walk_forward_run(settings: Settings, champion) -> str:
     """The training run whose walk-forward stands behind the champion: its own, or for a
     refit, the run of the version it refits (followed back to the first)."""
-    from ml import registry
+    from ml.modeling import registry
 
     by_version = {v.version: v for v in registry.versions(settings)}
     version = champion
@@ -327,7 +327,7 @@ def _log_to_mlflow(settings: Settings, result: MonitorResult) -> None:
     experiment (kept apart from the training runs)."""
     import mlflow
 
-    from ml import registry
+    from ml.modeling import registry
 
     registry.configure(settings)
     name = f"{registry.model_name(settings.league)}-monitoring"

@@ -13,7 +13,7 @@ from rich.console import Console
 from ml.clock import UK, as_utc
 from ml.clock import now as clock_now
 from ml.config import Settings
-from ml.warehouse import Connection, connect
+from ml.warehouse.connection import Connection, connect
 
 from .format import count, esc, fmt_date, missing, notice
 from .page import render_page
@@ -90,7 +90,7 @@ def build_report(
     matches have kicked off and is shown as the generation time, in UK time. ``sections``
     defaults to the registry, :data:`ml.report.sections.SECTIONS`.
     """
-    from ml.registry import model_name
+    from ml.modeling.registry import model_name
 
     console = console or Console(stderr=True)
     now = as_utc(now or clock_now())

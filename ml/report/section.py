@@ -10,7 +10,7 @@ from typing import Any, Generic, TypeVar
 
 import pandas as pd
 
-from ml.warehouse import Connection, read_sql
+from ml.warehouse.connection import Connection, read_sql
 
 from .format import esc, missing
 

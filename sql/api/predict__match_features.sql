@@ -1,4 +1,4 @@
--- The features row batch scoring reads for a match (ml/score.py, select_unscored_matches.sql):
+-- The features row batch scoring reads for a match (ml/modeling/score.py, select_unscored_matches.sql):
 -- the match of a league between two teams on a UK kickoff date, if the marts hold it.
 -- For: POST /v1/predict, which predicts a known match on exactly these features.
 --

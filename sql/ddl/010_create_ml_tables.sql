@@ -1,4 +1,4 @@
--- Tables the ML steps (ml/train.py, ml/score.py) own. Idempotent. Runs unchanged on DuckDB and PostgreSQL.
+-- Tables the ML steps (ml/modeling/train.py, ml/modeling/score.py) own. Idempotent. Runs unchanged on DuckDB and PostgreSQL.
 -- All of them are append-only ledgers: rows are inserted, never updated or deleted.
 -- dbt declares them as sources (dbt_project/models/staging/ml), read by stg_ml__* views.
 

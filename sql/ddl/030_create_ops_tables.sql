@@ -1,4 +1,4 @@
--- Tables the catalogue of steps (ml/steps.py) owns: what ran, at which clock, and what it
+-- Tables the catalogue of steps (ml/orchestration/steps.py) owns: what ran, at which clock, and what it
 -- changed. Idempotent. Runs unchanged on DuckDB and PostgreSQL. Append-only.
 -- Timestamps are UTC, naive (docs/architecture.md): as_of is the clock a run saw the world at,
 -- started_at/finished_at are when the machine ran it.
@@ -19,7 +19,7 @@ create table if not exists ops.runs (
 
 -- One row per step executed (or skipped) in a run. seq orders them across runs and processes;
 -- changed says the step wrote rows that the steps reading its outputs have not seen yet,
--- which is how a later step knows it is due (ml/steps.py, Step.due_on).
+-- which is how a later step knows it is due (ml/orchestration/steps.py, Step.due_on).
 create table if not exists ops.step_runs (
     seq bigint not null primary key,
     run_id text not null,

@@ -2,7 +2,7 @@
 -- (the goals model learns promoted clubs from the second tier). Parameters: league, second tier.
 -- The closing prices come along ONLY as the evaluation yardstick ("market_close"), the book
 -- fct_matches.yardstick_close_* names (int_odds_pivoted_to_matches decides which, once);
--- ml/train.py never lists them as features, and score.py never reads them.
+-- ml/modeling/train.py never lists them as features, and score.py never reads them.
 select
     features.*,
     matches.yardstick_close_home_odds,

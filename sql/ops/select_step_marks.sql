@@ -1,5 +1,5 @@
 -- Per step, the sequence number of its last completed run and of its last run that changed
--- something (ml/steps.py decides from them whether a step is due).
+-- something (ml/orchestration/steps.py decides from them whether a step is due).
 select
     step,
     max(case when status = 'done' then seq end) as last_done,

@@ -7,7 +7,7 @@
 --   :book text = live        'live', a backtest id, or latest-backtest
 --
 -- book: the live book, or one backtest of the strategy: `plpred sql betting__books` lists the
--- books with their ids, and latest-backtest (resolved by `plpred sql`, ml/queries.py) names
+-- books with their ids, and latest-backtest (resolved by `plpred sql`, ml/warehouse/queries.py) names
 -- the strategy's latest backtest, the one betting__books marks is_latest_backtest. Pasted
 -- into duckdb or psql, the query needs the id itself.
 -- outcome is the bet's effective settlement (its latest revision); open bets have none. profit

@@ -5,7 +5,7 @@
 --   :league text = E0    football-data league code (the registered model is plpred-<league>)
 --
 -- A candidate becomes champion only when it beats the champion's RPS on the latest evaluated
--- season with a log loss no worse (ml/registry.py); kept_champion rows are the challengers
+-- season with a log loss no worse (ml/modeling/registry.py); kept_champion rows are the challengers
 -- that did not. The MLflow registry holds the models themselves (alias champion).
 select
     decided_at,

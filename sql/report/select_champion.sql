@@ -1,6 +1,6 @@
 -- The champion of a registered model at the report's clock, as the decisions ledger records
 -- it: the latest version promoted, first made champion, or refitted (a refit of the champion's
--- configuration on newer data takes the champion alias, ml/train.py) at or before the clock.
+-- configuration on newer data takes the champion alias, ml/modeling/train.py) at or before the clock.
 -- Parameters: registered model name, clock (UTC).
 select
     candidate_version as model_version,

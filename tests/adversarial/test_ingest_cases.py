@@ -36,7 +36,7 @@ from ml.ingest.load import FileOutcome, latest_hashes, load_file
 from ml.ingest.parse import MATCHES, ParsedRow
 from ml.ingest.sources import Fetcher, FetchError, SourceFile, plan_files
 from ml.ingest.teams import load_aliases
-from ml.warehouse import Connection, apply_ddl, connect
+from ml.warehouse.connection import Connection, apply_ddl, connect
 
 HEADER = (
     "Div,Date,Time,HomeTeam,AwayTeam,FTHG,FTAG,FTR,HTHG,HTAG,HTR,Referee,HS,AS,HST,AST,HF,AF,"
@@ -884,7 +884,7 @@ def test_F8_plpred_ingest_league_XX_exits_non_zero(
 ) -> None:
     from typer.testing import CliRunner
 
-    from ml.cli import app
+    from ml.orchestration.cli import app
 
     done = CliRunner().invoke(app, ["ingest", "--league", "XX", "--source", str(tmp_path)])
     assert done.exit_code != 0, done.output
@@ -983,7 +983,7 @@ _KILL_SCRIPT = textwrap.dedent(
     import ml.ingest.load as load
     from ml.config import get_settings
     from ml.ingest.sources import plan_files
-    from ml.warehouse import apply_ddl, connect
+    from ml.warehouse.connection import apply_ddl, connect
 
     def die(*args, **kwargs):
         os.kill(os.getpid(), signal.SIGKILL)

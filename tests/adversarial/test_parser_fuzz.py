@@ -37,7 +37,7 @@ from ml.ingest.parse import (
 from ml.ingest.seasons import Season
 from ml.ingest.sources import SourceFile
 from ml.ingest.teams import load_aliases
-from ml.warehouse import apply_ddl, connect
+from ml.warehouse.connection import apply_ddl, connect
 from tests.adversarial.test_ingest_cases import GOOD, HEADER
 
 FUZZ = settings(

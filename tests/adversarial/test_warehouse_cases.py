@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from ml import registry
 from ml.config import PROJECT_ROOT, PostgresSettings, Settings, get_settings
-from ml.warehouse import WarehouseError, apply_ddl, connect
+from ml.modeling import registry
+from ml.warehouse.connection import WarehouseError, apply_ddl, connect
 
 QUIET = Console(file=io.StringIO(), width=150)
 
@@ -141,7 +141,7 @@ def test_f11_dbt_reaches_a_database_whose_name_has_a_space_and_a_semicolon(
     which quotes it; dbt quotes the database in relation names. (A double quote in the name
     is the one character dbt-postgres does not escape in relation names: see
     docs/reliability.md.)"""
-    from ml.transform import run_dbt
+    from ml.warehouse.dbt import run_dbt
 
     name = f"plpred test; {uuid.uuid4().hex[:8]}"
     new_database.append(name)
@@ -160,7 +160,7 @@ _FIRST_RUN = textwrap.dedent(
     """
     import sys, time
     from ml.config import get_settings
-    from ml.warehouse import apply_ddl, connect
+    from ml.warehouse.connection import apply_ddl, connect
 
     start_at = float(sys.argv[1])
     settings = get_settings(target="postgres")
@@ -268,10 +268,10 @@ def test_f13_a_duckdb_champion_is_not_the_postgres_warehouses(
     champion and training is due; after it trains, each warehouse has its own champion, each
     report its own file, and the DuckDB champion is untouched."""
     from ml.ingest import run_ingest
+    from ml.modeling.train import TrainConfig, run_train
+    from ml.orchestration.steps import training_due
     from ml.report import write_report
-    from ml.steps import training_due
-    from ml.train import TrainConfig, run_train
-    from ml.transform import build
+    from ml.warehouse.dbt import build
     from tests.football_data_files import write_synthetic_source
 
     source = write_synthetic_source(tmp_path / "source", n_seasons=4).directory

@@ -23,8 +23,8 @@ import pandas as pd
 from rich.console import Console
 
 from ml.config import PROJECT_ROOT, Settings
-from ml.steps import RunOptions, run_catalogue
-from ml.train import TrainConfig
+from ml.modeling.train import TrainConfig
+from ml.orchestration.steps import RunOptions, run_catalogue
 from tests.football_data_files import write_synthetic_source
 
 QUIET = Console(file=io.StringIO(), width=150)

@@ -52,7 +52,7 @@ def test_a_writers_marker_closes_the_readers_file_and_a_dead_writers_is_ignored(
     import pytest
 
     from ml.api.db import Warehouse, WarehouseBusy
-    from ml.warehouse import writer_waiting_marker
+    from ml.warehouse.connection import writer_waiting_marker
 
     settings = Settings(home=tmp_path, target="duckdb")
     duckdb.connect(str(settings.duckdb_path)).close()

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from ml.airflow_local import DAGS_DIR, airflow_env, local_airflow, run, setup_commands
 from ml.config import get_settings
-from ml.orchestration import settings_from_connection
+from ml.orchestration.airflow_local import DAGS_DIR, airflow_env, local_airflow, run, setup_commands
+from ml.orchestration.tasks import settings_from_connection
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """The DAGs load cleanly and are wired as documented: ids, tasks, order, schedules, assets,
 retries, timeouts, the one-writer limits and a doc on every DAG and task; and, taken in chain
-order, their tasks are the catalogue of steps (ml/steps.py), so a DAG cannot drift from it."""
+order, their tasks are the catalogue of steps (ml/orchestration/steps.py), so a DAG cannot drift from it."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ def test_ingest_is_daily_retries_downloads_with_back_off_and_updates_raw_tables(
     assert [a.name for a in task.outlets] == ["plpred_raw_tables"]
     assert set(dag.params) == {"seasons", "snapshots"}
 
-    from ml.steps import DownloadFailed, IngestFailed, StepFailed
+    from ml.orchestration.steps import DownloadFailed, IngestFailed, StepFailed
 
     policy = task.retry_policy
     assert policy.evaluate(DownloadFailed("503"), 1, 5).action.value == "retry"
@@ -82,7 +82,7 @@ def _dbt_ls(settings, *args: str) -> list[str]:
     from dbt.cli.main import dbtRunner
 
     from ml.config import DBT_PROJECT_DIR
-    from ml.transform import _environment, dbt_paths
+    from ml.warehouse.dbt import _environment, dbt_paths
 
     target, logs = dbt_paths(settings)
     with _environment(settings.dbt_env()):
@@ -113,7 +113,7 @@ def test_the_layers_build_every_node_of_the_project_once(tmp_path) -> None:
     """The three layer selections of the transform DAG are the whole project, each seed, model,
     unit test and data test once: no test left out, none run before all it reads is built."""
     from ml.config import Settings
-    from ml.orchestration import DBT_LAYERS
+    from ml.orchestration.tasks import DBT_LAYERS
 
     settings = Settings(home=tmp_path, target="duckdb")
     built = ["seed", "model", "test", "unit_test"]
@@ -231,9 +231,9 @@ def _steps_of(dag) -> list[str]:
 
 def test_the_chain_runs_the_catalogue_in_its_order(dagbag) -> None:
     """The catalogue's step names, DAG after DAG in chain order, task after task in each: the
-    same list as ``ml.steps.catalogue()``. A task not listed as a non-step above counts as a
+    same list as ``ml.orchestration.steps.catalogue()``. A task not listed as a non-step above counts as a
     step, so a new task, a renamed one or a step left out fails here."""
-    from ml.steps import catalogue
+    from ml.orchestration.steps import catalogue
 
     chained = [step for dag_id in CHAIN for step in _steps_of(dagbag.get_dag(dag_id))]
     assert chained == [step.name for step in catalogue()]

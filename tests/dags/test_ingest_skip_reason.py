@@ -1,7 +1,7 @@
 """A skipped ingest task says why on the first line of its log (issue 13): Airflow folds the
 skip exception into a collapsed group, so after a CLI run the reason (files unchanged since
 their load, or a re-run of a clock already loaded) was one click away. The task function the
-DAG calls (``ml.orchestration.run_step``), on a real DuckDB warehouse and synthetic files."""
+DAG calls (``ml.orchestration.tasks.run_step``), on a real DuckDB warehouse and synthetic files."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ml.config import get_settings
-from ml.orchestration import run_step
+from ml.orchestration.tasks import run_step
 from tests.football_data_files import write_synthetic_source
 
 

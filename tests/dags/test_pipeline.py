@@ -8,7 +8,7 @@ test_dag_integrity.py). The story, on one warehouse:
 
 1. at T1, two fixture rounds ahead: ingest, transform, train (quick), score-and-bet:
    predictions for the fixtures, live bets, backtest bets and settlements; and ``plpred run``
-   (``ml.pipeline.run_pipeline``) at the same clock on the same source in a second
+   (``ml.orchestration.pipeline.run_pipeline``) at the same clock on the same source in a second
    PLPRED_HOME executes the same steps and leaves the same tables;
 2. at T2, their results published: ingest, transform, train (nothing due), score-and-bet
    settles the live bets and adds no prediction or bet;
@@ -34,7 +34,7 @@ import pandas as pd
 import pytest
 
 from ml.config import get_settings
-from ml.warehouse import connect, read_sql
+from ml.warehouse.connection import connect, read_sql
 from tests.football_data_files import write_synthetic_source
 
 pytestmark = [pytest.mark.slow]
@@ -183,8 +183,8 @@ def _plpred_run(at: datetime) -> None:
     """``plpred run`` at the clock ``at``, with the training of QUICK_TRAINING."""
     from rich.console import Console
 
-    from ml.pipeline import run_pipeline
-    from ml.train import TrainConfig
+    from ml.modeling.train import TrainConfig
+    from ml.orchestration.pipeline import run_pipeline
 
     run_pipeline(
         get_settings(),
@@ -394,7 +394,7 @@ def _differences(left: dict[str, pd.DataFrame], right: dict[str, pd.DataFrame]) 
 
 
 def test_the_dag_chain_and_plpred_run_execute_the_same_steps(chain: Chain) -> None:
-    from ml.steps import catalogue
+    from ml.orchestration.steps import catalogue
 
     assert chain.dag_steps == chain.cli_steps
     assert [step for step, _ in chain.dag_steps] == [s.name for s in catalogue()]

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from ml.config import Settings
-from ml.warehouse import connect
+from ml.warehouse.connection import connect
 from tests.dags.conftest import DAGS_DIR
 from tests.dags.test_pipeline import FIRST_YEAR, N_SEASONS, T1, _run_ok
 from tests.football_data_files import write_synthetic_source

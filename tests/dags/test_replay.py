@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from ml.config import get_settings
-from ml.warehouse import connect
+from ml.warehouse.connection import connect
 from tests.dags.test_pipeline import QUICK_TRAINING, _run_ok, _use_home
 from tests.football_data_files import write_synthetic_snapshots, write_synthetic_source
 
@@ -109,7 +109,7 @@ def _chain_env(monkeypatch: pytest.MonkeyPatch, replay: Replay) -> None:
 def test_every_step_of_a_run_carries_its_clock(
     replay: Replay, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ml.steps import catalogue
+    from ml.orchestration.steps import catalogue
 
     _chain_env(monkeypatch, replay)
     with connect(get_settings()) as conn:

@@ -288,7 +288,7 @@ def test_previews_read_grafana_time_columns_from_either_warehouse() -> None:
 def test_the_commands_check_the_files_and_refuse_a_role_on_duckdb(monkeypatch) -> None:
     from typer.testing import CliRunner
 
-    from ml.cli import app
+    from ml.orchestration.cli import app
 
     runner = CliRunner()
     checked = runner.invoke(app, ["dashboards", "--check"])

@@ -35,9 +35,9 @@ from ml.config import Settings, get_settings
 from ml.dashboards.inspect import GrafanaQuery, all_queries, dashboard_files, select_columns
 from ml.dashboards.macros import expand
 from ml.dashboards.role import create_grafana_role
-from ml.replay import replay
-from ml.steps import RunOptions
-from ml.train import TrainConfig
+from ml.modeling.train import TrainConfig
+from ml.orchestration.replay import replay
+from ml.orchestration.steps import RunOptions
 from tests.conftest import postgres_admin
 from tests.football_data_files import write_synthetic_snapshots, write_synthetic_source
 

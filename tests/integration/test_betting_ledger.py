@@ -30,8 +30,8 @@ from rich.console import Console
 from ml.betting.ledger import BettingError, backtest, place_bets, settle
 from ml.config import Settings, get_settings
 from ml.ingest import run_ingest
-from ml.transform import run_dbt
-from ml.warehouse import Connection, connect
+from ml.warehouse.connection import Connection, connect
+from ml.warehouse.dbt import run_dbt
 from tests.conftest import postgres_admin
 
 pytestmark = [pytest.mark.slow]
@@ -416,7 +416,7 @@ def test_backtest_of_walk_forward_predictions_is_worked_by_hand_and_written_once
 ) -> None:
     with connect(warehouse) as conn:
         _insert_walk_forward(conn)
-        # the closing-price yardstick of ml/train.py is never replayed: it knows the closing line
+        # the closing-price yardstick of ml/modeling/train.py is never replayed: it knows the closing line
         _insert_walk_forward(conn, model="market_close", variant="avg_power")
 
     summary = backtest(warehouse, console=_quiet())

@@ -21,15 +21,15 @@ import pytest
 from rich.console import Console
 
 import ml.modeling.candidates as registry_of_candidates
-from ml import registry
 from ml.config import Settings
-from ml.evaluation import walk_forward_evaluate
 from ml.ingest import run_ingest
+from ml.modeling import registry
+from ml.modeling.evaluation import walk_forward_evaluate
 from ml.modeling.interface import Candidate, CandidateBase, CandidateOptions, Fitted, History
-from ml.score import run_score
-from ml.train import TrainConfig, run_refit, run_train
-from ml.transform import build
-from ml.warehouse import connect
+from ml.modeling.score import run_score
+from ml.modeling.train import TrainConfig, run_refit, run_train
+from ml.warehouse.connection import connect
+from ml.warehouse.dbt import build
 from tests.football_data_files import write_synthetic_source
 from tests.synthetic import FEATURE_COLUMNS, make_league
 

@@ -1,5 +1,5 @@
 """The dbt project on real data: football-data files from the mirror, loaded by the real
-ingestion, transformed by real dbt runs (``ml.transform``) on DuckDB and on Postgres.
+ingestion, transformed by real dbt runs (``ml.warehouse.dbt``) on DuckDB and on Postgres.
 
 Kept to a few dbt invocations (each costs about 3.5 s of start-up): one build with docs per
 target over a few seasons, one 26-season build on DuckDB, and one test of the leakage checks
@@ -20,9 +20,9 @@ from rich.console import Console
 from ml.clock import uk_local_to_utc
 from ml.config import Settings
 from ml.ingest import run_ingest
-from ml.metrics import implied_probabilities
-from ml.transform import DbtError, build, run_dbt
-from ml.warehouse import connect
+from ml.modeling.metrics import implied_probabilities
+from ml.warehouse.connection import connect
+from ml.warehouse.dbt import DbtError, build, run_dbt
 
 pytestmark = [pytest.mark.mirror, pytest.mark.slow]
 
@@ -261,10 +261,10 @@ def _columns(prefix: str, suffix: str) -> list[str]:
 
 
 def _assert_market_choices(fct: pd.DataFrame, features: pd.DataFrame) -> None:
-    """The choices dbt makes once (int_odds_pivoted_to_matches) are the numbers ml.metrics
+    """The choices dbt makes once (int_odds_pivoted_to_matches) are the numbers ml.modeling.metrics
     gives from the same prices: Pinnacle's pre-match book de-vigged proportionally (the
     models' feature), and the yardstick closing book, Pinnacle's where complete, else the
-    market average's, with its proportional probabilities (ml/train.py's market_close)."""
+    market average's, with its proportional probabilities (ml/modeling/train.py's market_close)."""
     for frame in (fct, features):
         odds = frame[_columns("prematch_pinnacle", "odds")].astype(float).to_numpy()
         devigged = frame[_columns("prematch_pinnacle", "prob")].astype(float).to_numpy()

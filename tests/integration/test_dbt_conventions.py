@@ -16,7 +16,7 @@ import pytest
 from rich.console import Console
 
 from ml.config import PROJECT_ROOT, Settings
-from ml.transform import dbt_paths, run_dbt
+from ml.warehouse.dbt import dbt_paths, run_dbt
 
 DBT_PROJECT = PROJECT_ROOT / "dbt_project"
 OWN_RULES = {

@@ -20,7 +20,7 @@ from ml.clock import parse_as_of, utc_naive
 from ml.config import DDL_DIR, Settings
 from ml.ingest import ClockBehindError, IngestSummary, run_ingest
 from ml.ingest.load import check_clock, newest_known_at, utc_now
-from ml.warehouse import Connection, apply_ddl, connect
+from ml.warehouse.connection import Connection, apply_ddl, connect
 from tests.football_data_files import write_synthetic_snapshots, write_synthetic_source
 from tests.unit.test_ingest_snapshots import HEADER, ROWS, make_source, utc, write
 
@@ -135,7 +135,7 @@ def test_a_clock_behind_the_warehouse_is_refused_and_loads_nothing(
     )
     # A ValueError-like clock error and a warehouse error alike, for callers catching either.
     from ml.clock import ClockError
-    from ml.warehouse import WarehouseError
+    from ml.warehouse.connection import WarehouseError
 
     assert isinstance(refused.value, ClockError) and isinstance(refused.value, WarehouseError)
 

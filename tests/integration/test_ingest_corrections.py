@@ -15,8 +15,8 @@ from pathlib import Path
 from rich.console import Console
 
 from ml.config import Settings
-from ml.transform import build
-from ml.warehouse import connect
+from ml.warehouse.connection import connect
+from ml.warehouse.dbt import build
 from tests.adversarial.test_ingest_cases import GOOD, season_file
 from tests.integration.test_ingest_load import ingest
 

@@ -23,7 +23,7 @@ from ml.ingest import IngestSummary, run_ingest
 from ml.ingest.load import load_file
 from ml.ingest.seasons import Season
 from ml.ingest.sources import plan_files
-from ml.warehouse import Connection, WarehouseError, apply_ddl, connect
+from ml.warehouse.connection import Connection, WarehouseError, apply_ddl, connect
 
 HEADER = "Div,Date,Time,HomeTeam,AwayTeam,FTHG,FTAG,FTR,Referee,HS,AS,B365H,B365D,B365A,PSCH,PSCD,PSCA,AHh,PAHH,PAHA"
 ROW_A = "E0,15/08/2025,20:00,Liverpool,Bournemouth,4,2,H,A Taylor,19,10,1.3,6,8.5,1.29,6.4,10.5,-1.5,1.97,1.96"

@@ -17,7 +17,7 @@ from rich.console import Console
 from ml.config import Settings
 from ml.ingest import IngestSummary, run_ingest
 from ml.ingest.odds_columns import BETBRAIN_LINE, CLOSING_LINE, PRE_MATCH_LINE, classify
-from ml.warehouse import Connection, connect
+from ml.warehouse.connection import Connection, connect
 
 pytestmark = pytest.mark.mirror
 

@@ -36,15 +36,15 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
-from ml import metrics as scores
-from ml import registry
 from ml.config import Settings, get_settings
-from ml.features import type_frame
+from ml.modeling import metrics as scores
+from ml.modeling import registry
+from ml.modeling.features import type_frame
+from ml.modeling.train import TrainConfig
 from ml.monitoring.run import run_monitor
-from ml.replay import ReplaySummary, replay
-from ml.steps import RunOptions, run_catalogue
-from ml.train import TrainConfig
-from ml.warehouse import connect
+from ml.orchestration.replay import ReplaySummary, replay
+from ml.orchestration.steps import RunOptions, run_catalogue
+from ml.warehouse.connection import connect
 from tests.conftest import postgres_admin
 from tests.football_data_files import write_synthetic_snapshots, write_synthetic_source
 

@@ -16,9 +16,9 @@ import pytest
 from rich.console import Console
 
 from ml.config import Settings
-from ml.pipeline import run_pipeline
-from ml.train import TrainConfig
-from ml.warehouse import connect
+from ml.modeling.train import TrainConfig
+from ml.orchestration.pipeline import run_pipeline
+from ml.warehouse.connection import connect
 
 SNAPSHOTS = "snapshots/2025-26"
 DAY_1 = ("E0_2026-02-24T1324.csv", "fixtures_2026-02-27T1856.csv", datetime(2026, 2, 27, 18, 56))

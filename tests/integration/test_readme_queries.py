@@ -32,12 +32,12 @@ import pytest
 from rich.console import Console
 
 from ml.config import PROJECT_ROOT, Settings, get_settings
-from ml.queries import LATEST_BACKTEST, load_query, print_query_result, run_query
-from ml.replay import ReplaySummary, replay
+from ml.modeling.train import TrainConfig
+from ml.orchestration.replay import ReplaySummary, replay
+from ml.orchestration.steps import RunOptions
 from ml.report import build_report, write_report
-from ml.steps import RunOptions
-from ml.train import TrainConfig
-from ml.warehouse import connect
+from ml.warehouse.connection import connect
+from ml.warehouse.queries import LATEST_BACKTEST, load_query, print_query_result, run_query
 from tests.conftest import postgres_admin
 from tests.football_data_files import write_synthetic_snapshots, write_synthetic_source
 

@@ -41,14 +41,15 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
-from ml import clock, registry
+from ml import clock
 from ml.config import PROJECT_ROOT, Settings, get_settings
 from ml.ingest import run_ingest
 from ml.ingest.snapshots import FIXTURES_NAME, SnapshotArchive
-from ml.replay import ReplaySummary, replay
-from ml.steps import RunOptions
-from ml.train import TrainConfig
-from ml.warehouse import connect
+from ml.modeling import registry
+from ml.modeling.train import TrainConfig
+from ml.orchestration.replay import ReplaySummary, replay
+from ml.orchestration.steps import RunOptions
+from ml.warehouse.connection import connect
 from tests.conftest import MIRROR
 
 SNAPSHOTS = "snapshots/2025-26"
@@ -442,7 +443,7 @@ def test_every_live_bet_took_a_known_pre_match_price_before_kickoff(
 def test_fct_matches_is_a_one_shot_load_of_the_last_snapshot(
     mirror: Path, replayed: Replayed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ml.transform import build
+    from ml.warehouse.dbt import build
 
     source = _local_source(mirror, tmp_path / "football-data")
     shutil.copyfile(mirror / SNAPSHOTS / LAST_SEASON_SNAPSHOT, source / LEAGUE / "2526.csv")
@@ -546,8 +547,8 @@ LIVE_VS_WALK_FORWARD_TOLERANCE = 0.01
 
 @pytest.mark.slow
 def test_live_rps_is_the_walk_forward_rps_within_noise(mirror: Path, replayed: Replayed) -> None:
-    from ml.metrics import rps_per_match
-    from ml.train import evaluation_frame, goals_frame, load_frame, walk_forward
+    from ml.modeling.metrics import rps_per_match
+    from ml.modeling.train import evaluation_frame, goals_frame, load_frame, walk_forward
 
     settings = replayed.settings
     with connect(settings) as conn:

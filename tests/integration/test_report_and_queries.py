@@ -32,12 +32,12 @@ from ml.betting.ledger import backtest, place_bets
 from ml.clock import uk_local
 from ml.config import PROJECT_ROOT, QUERIES_DIR, Settings, get_settings
 from ml.ingest import run_ingest
-from ml.queries import QueryError, list_queries, run_query
+from ml.modeling.score import run_score
+from ml.modeling.train import TrainConfig, run_train
 from ml.report import build_report, write_report
-from ml.score import run_score
-from ml.train import TrainConfig, run_train
-from ml.transform import run_dbt
-from ml.warehouse import connect
+from ml.warehouse.connection import connect
+from ml.warehouse.dbt import run_dbt
+from ml.warehouse.queries import QueryError, list_queries, run_query
 from tests.conftest import postgres_admin
 from tests.football_data_files import write_synthetic_source
 
@@ -269,7 +269,7 @@ def test_evaluation_queries_agree_with_the_ledger(pipeline: Settings) -> None:
 def test_plpred_sql_prints_a_query_and_lists_them(
     pipeline: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ml.cli import app
+    from ml.orchestration.cli import app
 
     monkeypatch.setenv("PLPRED_HOME", str(pipeline.home))
     monkeypatch.setenv("PGDATABASE", pipeline.postgres.dbname)

@@ -1,4 +1,4 @@
-"""The catalogue of steps (ml/steps.py): its shape, and the "is it due" checks that survive the
+"""The catalogue of steps (ml/orchestration/steps.py): its shape, and the "is it due" checks that survive the
 process through ``ops.step_runs``, on both warehouses."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from rich.console import Console
 
-from ml import steps
 from ml.config import Settings
-from ml.steps import RunOptions, StepOutcome, new_context, record_external
-from ml.warehouse import connect
+from ml.orchestration import steps
+from ml.orchestration.steps import RunOptions, StepOutcome, new_context, record_external
+from ml.warehouse.connection import connect
 
 CLOCK = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 QUIET = Console(file=io.StringIO())
@@ -166,7 +166,7 @@ def test_commands_that_need_a_champion_or_marts_fail_on_an_empty_home(
     makes it (issue 11, F9); inside `plpred run` an earlier step makes it."""
     from typer.testing import CliRunner
 
-    from ml.cli import app
+    from ml.orchestration.cli import app
 
     runner = CliRunner()
     for command, hint in (
@@ -186,7 +186,7 @@ def test_monitor_with_nothing_to_watch_says_so_and_exits_0(duckdb_settings: Sett
     (it is a watcher: nothing to watch is not an error), and stores nothing."""
     from typer.testing import CliRunner
 
-    from ml.cli import app
+    from ml.orchestration.cli import app
 
     result = CliRunner().invoke(app, ["monitor", "--as-of", "2026-03-01 12:00"])
     output = " ".join(result.output.split())
@@ -202,7 +202,7 @@ def test_betting_on_a_version_that_does_not_exist_names_the_versions(
     """Issue 11, F9: `plpred bet --model-version 999` exits non-zero and names the versions."""
     from typer.testing import CliRunner
 
-    from ml.cli import app
+    from ml.orchestration.cli import app
 
     result = CliRunner().invoke(app, ["bet", "--model-version", "999"])
     output = " ".join(result.output.split())  # the console wraps at the terminal's width
@@ -216,8 +216,8 @@ def test_the_registry_leaves_no_tracking_uri_behind_for_the_next_settings(
     """mlflow.set_tracking_uri writes MLFLOW_TRACKING_URI, which ml.config reads as the user's
     choice: a second warehouse in the same process (a DAG worker, a test session) would inherit
     the first one's store and its champion."""
-    from ml import registry
     from ml.config import get_settings
+    from ml.modeling import registry
 
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     registry.configure(duckdb_settings)

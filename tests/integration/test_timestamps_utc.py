@@ -21,8 +21,8 @@ import pytest
 from ml.betting.ledger import place_bets
 from ml.clock import UK
 from ml.config import Settings, get_settings
-from ml.transform import build
-from ml.warehouse import connect
+from ml.warehouse.connection import connect
+from ml.warehouse.dbt import build
 from tests.conftest import postgres_admin
 from tests.integration.test_betting_ledger import (
     FIXTURE_HEADER,

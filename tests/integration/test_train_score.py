@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from ml import registry
 from ml.config import PROJECT_ROOT, Settings
 from ml.faults import FAULT_ENV
 from ml.ingest import run_ingest
-from ml.score import ScoreError, run_score
-from ml.train import TrainConfig, run_train
-from ml.transform import build
-from ml.warehouse import connect
+from ml.modeling import registry
+from ml.modeling.score import ScoreError, run_score
+from ml.modeling.train import TrainConfig, run_train
+from ml.warehouse.connection import connect
+from ml.warehouse.dbt import build
 from tests.football_data_files import write_synthetic_source
 
 QUIET = Console(file=io.StringIO(), width=150)
@@ -273,7 +273,7 @@ def _plpred_train(settings: Settings, as_of: datetime, fault: str | None) -> int
     command = [
         sys.executable,
         "-c",
-        "from ml.cli import app; app()",
+        "from ml.orchestration.cli import app; app()",
         "train",
         "--quick",
         "--classifiers",

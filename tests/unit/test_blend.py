@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 import ml.modeling.dixon_coles as goals_candidate
-from ml.evaluation import goals_walk_forward, walk_forward_evaluate
-from ml.metrics import rps
+from ml.modeling.evaluation import goals_walk_forward, walk_forward_evaluate
+from ml.modeling.metrics import rps
 from ml.models.blend import (
     GOALS,
     MARKET,

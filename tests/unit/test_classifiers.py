@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml.metrics import rps
+from ml.modeling.metrics import rps
 from ml.models.classifiers import (
     HGB_GRID,
     OutcomeClassifier,

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import ml.evaluation as evaluation
-from ml.evaluation import (
+import ml.modeling.evaluation as evaluation
+from ml.modeling.evaluation import (
     METRIC_COLUMNS,
     PREDICTION_COLUMNS,
     LeakageError,

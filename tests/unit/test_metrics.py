@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml.metrics import (
+from ml.modeling.metrics import (
     METRIC_NAMES,
     accuracy,
     brier_score,

@@ -59,7 +59,7 @@ def test_a_step_run_alone_takes_the_policys_age_limits(
 ) -> None:
     """`plpred monitor` alone (and the API's retraining check, which runs it) decides with the
     policy's age limits, as `plpred run` does, not with fixed ones."""
-    from ml.cli import default_run_options
+    from ml.orchestration.cli import default_run_options
 
     shipped = default_run_options()
     assert shipped.max_model_age_days is None  # [retrain] max_age_days = 0: never by age
@@ -142,7 +142,7 @@ def test_ece_by_hand() -> None:
     # Two matches, both predicted home 0.8 / 0.1 / 0.1; one home win, one away win.
     live = _live([("H", (0.8, 0.1, 0.1), (0.5, 0.3, 0.2)), ("A", (0.8, 0.1, 0.1), (0.5, 0.3, 0.2))])
     got = _by_name(checks.performance(live, Policy(window=2, min_matches=1, ece_bins=10)))
-    # Top-label ECE (ml.metrics): both matches have confidence 0.8 on "home", one of the two
+    # Top-label ECE (ml.modeling.metrics): both matches have confidence 0.8 on "home", one of the two
     # came true: one bin, |1/2 - 0.8| = 0.3.
     assert got["ece"].value == pytest.approx(0.3, abs=1e-12)
 

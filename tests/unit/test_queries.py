@@ -15,7 +15,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from ml.config import QUERIES_DIR
-from ml.queries import (
+from ml.warehouse.queries import (
     LATEST_BACKTEST,
     SHORTCUTS,
     QueryError,
@@ -201,7 +201,7 @@ def test_each_query_is_named_documented_lower_case_and_portable(path: Path) -> N
 
 
 def test_plpred_sql_list_needs_no_warehouse() -> None:
-    from ml.cli import app
+    from ml.orchestration.cli import app
 
     result = CliRunner().invoke(app, ["sql", "--list"])
     assert result.exit_code == 0, result.output

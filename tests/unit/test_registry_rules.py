@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ml.registry import decide_promotion
-from ml.train import TrainConfig, metric_table, select_best
+from ml.modeling.registry import decide_promotion
+from ml.modeling.train import TrainConfig, metric_table, select_best
 
 
 def test_first_model_becomes_champion() -> None:
@@ -73,7 +73,7 @@ def test_metric_table_orders_by_rps_over_the_window() -> None:
 
 
 def test_reliability_tables_cover_every_model() -> None:
-    from ml.train import reliability_tables
+    from ml.modeling.train import reliability_tables
 
     predictions = pd.DataFrame(
         {

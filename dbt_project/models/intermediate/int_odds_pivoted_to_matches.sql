@@ -7,7 +7,7 @@
       yardstick_close_*         the closing book models are judged against: Pinnacle's where it
                                 priced the match, else the market average's (Pinnacle's closing
                                 prices stop part-way through 2025-26), with its probabilities
-                                (margin removed proportionally, as ml/train.py does)
+                                (margin removed proportionally, as ml/modeling/train.py does)
     Closing columns are for evaluation only: fct_matches carries them, mart_match_features
     never does. A match without any complete book has no row. -#}
 {%- set price_sets = [

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from ml import clock, registry
+from ml import clock
 from ml.api import sql
 from ml.api.deps import AppState, Clock
 from ml.api.errors import ApiError
@@ -20,7 +20,8 @@ from ml.api.schemas import (
     ModelVersionOut,
     ReadyOut,
 )
-from ml.warehouse import Connection
+from ml.modeling import registry
+from ml.warehouse.connection import Connection
 
 router = APIRouter(tags=["health and model"])
 

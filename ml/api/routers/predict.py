@@ -12,7 +12,7 @@ from ml.api import predict as service
 from ml.api.deps import AppState, Clock, require_write_token
 from ml.api.errors import ApiError
 from ml.api.schemas import ErrorOut, PredictBatchIn, PredictBatchOut, PredictIn, PredictOut
-from ml.score import prediction_rows
+from ml.modeling.score import prediction_rows
 
 router = APIRouter(tags=["predict"])
 

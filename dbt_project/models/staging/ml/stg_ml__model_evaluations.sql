@@ -1,4 +1,4 @@
-{#- One row per model, variant, evaluated season (or all) and metric of a training run, as ml/train.py wrote it. -#}
+{#- One row per model, variant, evaluated season (or all) and metric of a training run, as ml/modeling/train.py wrote it. -#}
 with
 
 source as (

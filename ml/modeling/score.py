@@ -13,10 +13,11 @@ from datetime import datetime
 import pandas as pd
 from rich.console import Console
 
-from ml import clock, registry
+from ml import clock
 from ml.config import Settings
-from ml.features import type_frame
-from ml.warehouse import apply_ddl, connect, read_sql
+from ml.modeling import registry
+from ml.modeling.features import type_frame
+from ml.warehouse.connection import apply_ddl, connect, read_sql
 
 
 class ScoreError(RuntimeError):

@@ -2,7 +2,7 @@
 
 A snapshot archive (``snapshots/2025-26/``: the season file and ``fixtures.csv`` as
 football-data showed them at known moments) gives the clock its ticks: every capture time, in
-order. At each tick the whole catalogue (:mod:`ml.steps`) runs as of that moment, exactly as
+order. At each tick the whole catalogue (:mod:`ml.orchestration.steps`) runs as of that moment, exactly as
 ``plpred run --as-of`` would: ingest takes the history seasons from the source and the
 latest snapshot at or before the tick, transform rebuilds what changed, the first tick trains
 the first champion, later ones refit it when it is older than the refit age, then score,
@@ -30,14 +30,14 @@ from rich.table import Table
 
 from ml import clock
 from ml.config import Settings
-from ml.steps import RunOptions, RunResult, run_catalogue
-from ml.warehouse import apply_ddl, connect, read_sql
+from ml.orchestration.steps import RunOptions, RunResult, run_catalogue
+from ml.warehouse.connection import apply_ddl, connect, read_sql
 
 
 def quick_train_config():
     """``plpred replay --quick``: the first champion from small grids, one classifier and the
     last two seasons' walk-forward (the goals model and the blend stay in)."""
-    from ml.train import TrainConfig
+    from ml.modeling.train import TrainConfig
 
     return TrainConfig(n_eval_seasons=2, classifiers=("logistic",), quick=True)
 

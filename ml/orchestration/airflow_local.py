@@ -25,7 +25,7 @@ from pathlib import Path
 from rich.console import Console
 
 from ml.config import PROJECT_ROOT, Settings
-from ml.orchestration import WAREHOUSE_POOL
+from ml.orchestration.tasks import WAREHOUSE_POOL
 
 DAGS_DIR = PROJECT_ROOT / "dags"
 LOCALHOST = "127.0.0.1"

@@ -1,4 +1,4 @@
-"""What the Airflow DAG tasks call: one step of the catalogue (:mod:`ml.steps`) each.
+"""What the Airflow DAG tasks call: one step of the catalogue (:mod:`ml.orchestration.steps`) each.
 
 The DAG files in ``dags/`` stay thin (they are parsed every few seconds by the DAG processor):
 each task imports this module inside its body and calls :func:`run_step` with the step's name,
@@ -134,10 +134,10 @@ def clock_of(context: Mapping[str, Any] | None) -> datetime:
 
 
 def options_from_params(params: Mapping[str, Any] | None):
-    """``ml.steps.RunOptions`` from a DAG run's params, in the same words as the CLI's options."""
+    """``ml.orchestration.steps.RunOptions`` from a DAG run's params, in the same words as the CLI's options."""
+    from ml.modeling.train import TrainConfig
     from ml.monitoring.policy import model_ages
-    from ml.steps import RunOptions
-    from ml.train import TrainConfig
+    from ml.orchestration.steps import RunOptions
 
     params = params or {}
     config = TrainConfig.from_options(
@@ -176,7 +176,7 @@ def run_step(
     Raises the step's error (``StepFailed``, with the original as its cause, or for ingest the
     retryable :class:`DownloadFailed`) to fail the task, and ``AirflowSkipException`` when the
     step skipped (or ingest changed nothing)."""
-    from ml.steps import (
+    from ml.orchestration.steps import (
         DownloadFailed,
         StepFailed,
         StepOutcome,
@@ -257,7 +257,7 @@ def _clock_already_loaded(settings: Settings, as_of: datetime) -> str | None:
     behind it, ``ClockBehindError``). None otherwise, including for a clock never loaded at,
     which ingest must still refuse loudly: data is never unlearned."""
     from ml.ingest.load import newest_known_at
-    from ml.warehouse import apply_ddl, connect
+    from ml.warehouse.connection import apply_ddl, connect
 
     at = clock.utc_naive(as_of)
     with connect(settings) as conn:
@@ -311,10 +311,10 @@ def build_dbt_layer(
 ) -> dict[str, Any]:
     """One layer of the dbt project (:data:`DBT_LAYERS`): ``dbt build`` of its nodes, one
     invocation, so the task pays dbt's start-up once. Every node's status and time goes to the
-    task log and the XCom; a failing model or test raises :class:`ml.transform.DbtError` naming
+    task log and the XCom; a failing model or test raises :class:`ml.warehouse.dbt.DbtError` naming
     it, which fails the task and stops the layers after it."""
-    from ml.steps import StepOutcome, new_context, record_external
-    from ml.transform import DbtError, build
+    from ml.orchestration.steps import StepOutcome, new_context, record_external
+    from ml.warehouse.dbt import DbtError, build
 
     settings = settings or task_settings()
     console = task_console()
@@ -324,7 +324,7 @@ def build_dbt_layer(
         )
     except DbtError as exc:
         # Recorded as a failed transform, as plpred transform records one: the steps that read
-        # marts then refuse half-rebuilt ones until a build passes (ml.steps.BuildFailed).
+        # marts then refuse half-rebuilt ones until a build passes (ml.orchestration.steps.BuildFailed).
         ctx = new_context(
             settings, as_of=clock_of(context), console=console, run_id=_run_id(context)
         )
@@ -345,7 +345,7 @@ def build_dbt_layer(
 def record_transform(context: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The transform step as the DAG's layer tasks built it: recorded in the catalogue's log as
     the step ``transform`` would be, so later steps know the marts changed."""
-    from ml.steps import StepOutcome, new_context, record_external
+    from ml.orchestration.steps import StepOutcome, new_context, record_external
 
     settings = task_settings()
     ctx = new_context(

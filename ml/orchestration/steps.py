@@ -33,7 +33,7 @@ from rich.console import Console
 
 from ml import clock
 from ml.config import Settings
-from ml.warehouse import WarehouseError, apply_ddl, connect, read_sql
+from ml.warehouse.connection import WarehouseError, apply_ddl, connect, read_sql
 
 # The dbt marts on the ML and betting ledgers (dbt selection syntax): everything downstream of
 # the ledger sources, with the sources' own tests. The one definition; the DAGs import it.
@@ -80,7 +80,7 @@ class RunOptions:
     names one step runs it).
     """
 
-    train_config: Any = None  # ml.train.TrainConfig; None: the defaults
+    train_config: Any = None  # ml.modeling.train.TrainConfig; None: the defaults
     max_model_age_days: float | None = 7.0
     refit_age_days: float | None = 7.0
     include_fixtures: bool = True
@@ -247,7 +247,7 @@ def training_due(champion: Any, max_age_days: float | None, as_of: datetime) -> 
 
 
 def _train_due(ctx: StepContext, step: Step) -> str | None:
-    from ml import registry
+    from ml.modeling import registry
     from ml.monitoring.run import policy_due
 
     champion = registry.get_alias(ctx.settings, registry.CHAMPION)
@@ -302,7 +302,7 @@ def _done_in_this_run(ctx: StepContext, name: str) -> bool:
 
 
 def _refit_due(ctx: StepContext, step: Step) -> str | None:
-    from ml import registry
+    from ml.modeling import registry
 
     if _done_in_this_run(ctx, "train"):
         return "a new model was trained in this run"
@@ -361,7 +361,7 @@ def _ingest(ctx: StepContext) -> StepOutcome:
 
 
 def _transform(ctx: StepContext) -> StepOutcome:
-    from ml.transform import build
+    from ml.warehouse.dbt import build
 
     args = ctx.options.args_for("transform")
     if not ctx.options.dbt_tests:
@@ -377,8 +377,8 @@ def _transform(ctx: StepContext) -> StepOutcome:
 
 
 def _train(ctx: StepContext) -> StepOutcome:
-    from ml import registry
-    from ml.train import TrainConfig, run_train
+    from ml.modeling import registry
+    from ml.modeling.train import TrainConfig, run_train
 
     before = registry.get_alias(ctx.settings, registry.CHAMPION)
     why = _why(ctx, before, "retrain")
@@ -407,8 +407,8 @@ def _train(ctx: StepContext) -> StepOutcome:
 
 
 def _refit(ctx: StepContext) -> StepOutcome:
-    from ml import registry
-    from ml.train import run_refit
+    from ml.modeling import registry
+    from ml.modeling.train import run_refit
 
     before = registry.get_alias(ctx.settings, registry.CHAMPION)
     why = _why(ctx, before, "refit")
@@ -450,8 +450,8 @@ def _backtest_due(ctx: StepContext, step: Step) -> str | None:
 
 
 def _score(ctx: StepContext) -> StepOutcome:
-    from ml import registry
-    from ml.score import run_score
+    from ml.modeling import registry
+    from ml.modeling.score import run_score
 
     if registry.get_alias(ctx.settings, registry.CHAMPION) is None:
         return StepOutcome(
@@ -516,8 +516,8 @@ def _monitor(ctx: StepContext) -> StepOutcome:
 
 
 def _bet(ctx: StepContext) -> StepOutcome:
-    from ml import registry
     from ml.betting.ledger import place_bets
+    from ml.modeling import registry
 
     args = ctx.options.args_for("bet")
     if not args.get("model_version") and registry.get_alias(ctx.settings) is None:
@@ -536,7 +536,7 @@ def _bet(ctx: StepContext) -> StepOutcome:
 
 
 def _marts(ctx: StepContext) -> StepOutcome:
-    from ml.transform import build
+    from ml.warehouse.dbt import build
 
     if not ctx.options.build_ledger_marts:
         # Not "done": the step stays due, so the next run that builds marts builds these.
@@ -567,10 +567,10 @@ def _report(ctx: StepContext) -> StepOutcome:
 
 def _catalogue() -> tuple[Step, ...]:
     from ml.betting.ledger import BettingError
+    from ml.modeling.score import ScoreError
+    from ml.modeling.train import TrainError
     from ml.monitoring.policy import PolicyError
-    from ml.score import ScoreError
-    from ml.train import TrainError
-    from ml.transform import DbtError
+    from ml.warehouse.dbt import DbtError
 
     return (
         Step(
@@ -728,7 +728,7 @@ def new_context(
 
 def execute(ctx: StepContext, name: str, *, force: bool = False) -> StepResult:
     """Run one step at ``ctx``'s clock (or skip it when its check says so) and record it."""
-    from ml.transform import DbtError
+    from ml.warehouse.dbt import DbtError
 
     step = step_named(name)
     console = ctx.console

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from ml.config import Settings
-from ml.warehouse import WarehouseError
+from ml.warehouse.connection import WarehouseError
 
 CHAMPION = "champion"
 CHALLENGER = "challenger"

@@ -83,18 +83,18 @@ def default_run_options() -> object:
     """The options of a step run alone: the policy's age limits (``ml/retraining.toml``), as
     ``plpred run`` resolves them, so ``plpred monitor`` decides as the run's monitor step does."""
     from ml.monitoring.policy import model_ages
-    from ml.steps import RunOptions
+    from ml.orchestration.steps import RunOptions
 
     max_model_age_days, refit_age_days = model_ages(None, None)
     return RunOptions(max_model_age_days=max_model_age_days, refit_age_days=refit_age_days)
 
 
 def _run_step(settings: Settings, name: str, as_of: str | None, options: object = None) -> object:
-    """One step of the catalogue (ml/steps.py) at the clock, as `plpred run` would run it, but
+    """One step of the catalogue (ml/orchestration/steps.py) at the clock, as `plpred run` would run it, but
     whether or not its check says it is due."""
     from dataclasses import replace
 
-    from ml.steps import StepFailed, execute, new_context
+    from ml.orchestration.steps import StepFailed, execute, new_context
 
     # Named on the command line: the step runs whatever its check says (its record says so).
     options = replace(options or default_run_options(), force=frozenset({name}))
@@ -163,9 +163,9 @@ def run(
 ) -> None:
     """The main job at one clock: ingest, transform, train or refit when due, backtest, score,
     settle, monitor, bet, marts, report."""
+    from ml.modeling.train import TrainConfig
     from ml.monitoring.policy import PolicyError, model_ages
-    from ml.pipeline import PipelineError, run_pipeline
-    from ml.train import TrainConfig
+    from ml.orchestration.pipeline import PipelineError, run_pipeline
 
     settings = _settings(target=target, source=source, league=league)
     try:
@@ -239,10 +239,10 @@ def replay(
     The history comes from --source; at each capture time the catalogue runs as of that
     moment on the files captured by then. A second replay resumes where one stopped."""
     from ml.ingest.sources import FetchError
-    from ml.replay import ReplayError, quick_train_config, render_summary
-    from ml.replay import replay as run_replay
-    from ml.steps import RunOptions, StepFailed
-    from ml.train import TrainConfig
+    from ml.modeling.train import TrainConfig
+    from ml.orchestration.replay import ReplayError, quick_train_config, render_summary
+    from ml.orchestration.replay import replay as run_replay
+    from ml.orchestration.steps import RunOptions, StepFailed
 
     settings = _settings(target=target, source=source, league=league)
     config = quick_train_config() if quick else TrainConfig()
@@ -310,7 +310,7 @@ def ingest(
     snapshots: SnapshotsOption = None,
 ) -> None:
     """Download (or read) football-data CSVs and load them into the raw tables."""
-    from ml.steps import RunOptions
+    from ml.orchestration.steps import RunOptions
 
     settings = _settings(target=target, source=source, league=league)
     options = RunOptions(
@@ -332,7 +332,7 @@ def transform(
     as_of: AsOfOption = None,
 ) -> None:
     """Run ``dbt build`` (models, seeds and all tests) on the chosen warehouse."""
-    from ml.steps import RunOptions
+    from ml.orchestration.steps import RunOptions
 
     settings = _settings(target=target)
     _run_step(
@@ -384,8 +384,8 @@ def train(
     as_of: AsOfOption = None,
 ) -> None:
     """Walk-forward evaluation against the market, MLflow logging, champion/challenger."""
-    from ml.steps import RunOptions
-    from ml.train import TrainConfig
+    from ml.modeling.train import TrainConfig
+    from ml.orchestration.steps import RunOptions
 
     settings = _settings(target=target, league=league)
     try:
@@ -443,7 +443,7 @@ def bet(
     as_of: AsOfOption = None,
 ) -> None:
     """Place bets on upcoming matches with the champion's predictions, per strategy."""
-    from ml.steps import RunOptions
+    from ml.orchestration.steps import RunOptions
 
     settings = _settings(target=target, league=league)
     args = {"strategies": strategy, "model_version": model_version}
@@ -489,7 +489,7 @@ def backtest(
     as_of: AsOfOption = None,
 ) -> None:
     """Replay the walk-forward predictions of past seasons through every strategy."""
-    from ml.steps import RunOptions
+    from ml.orchestration.steps import RunOptions
 
     settings = _settings(target=target, league=league)
     args = {"run_id": run_id, "model": model, "variant": variant, "strategies": strategy}
@@ -511,7 +511,7 @@ def report(
     as_of: AsOfOption = None,
 ) -> None:
     """Write the HTML report: model against market, calibration, bankrolls, table, fixtures."""
-    from ml.steps import RunOptions
+    from ml.orchestration.steps import RunOptions
 
     settings = _settings(target=target, league=league)
     _run_step(settings, "report", as_of, RunOptions(step_args={"report": {"path": output}}))
@@ -534,14 +534,14 @@ def sql_query(
     target: TargetOption = None,
 ) -> None:
     """Run a named query of sql/queries/ and print its rows (or list the queries)."""
-    from ml.queries import (
+    from ml.warehouse.connection import WarehouseError
+    from ml.warehouse.queries import (
         QueryError,
         list_queries,
         parse_assignments,
         print_catalogue,
         print_query_result,
     )
-    from ml.warehouse import WarehouseError
 
     out = Console(width=console.width)
     try:
@@ -581,7 +581,7 @@ def airflow(
     ] = True,
 ) -> None:
     """Start a local Airflow (scheduler, DAG processor, UI) running the project's DAGs."""
-    from ml.airflow_local import run
+    from ml.orchestration.airflow_local import run
 
     settings = _settings(target=target, source=source, league=league)
     try:
@@ -665,7 +665,7 @@ def grafana_role(
 ) -> None:
     """Create the read-only role plpred_grafana: SELECT on the marts (now and later), nothing else."""
     from ml.dashboards.role import GrafanaRoleError, create_grafana_role
-    from ml.warehouse import WarehouseError
+    from ml.warehouse.connection import WarehouseError
 
     settings = _settings(target=target or "postgres")
     try:
@@ -687,8 +687,8 @@ def docs(
     ] = False,
 ) -> None:
     """Serve the dbt docs site on 127.0.0.1 (generated first when missing or stale)."""
-    from ml.transform import DbtError
     from ml.ui import ensure_docs, serve_directory
+    from ml.warehouse.dbt import DbtError
 
     settings = _settings(target=target)
     try:

@@ -26,7 +26,6 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
-from ml.metrics import METRIC_NAMES, MarginMethod, evaluate
 from ml.modeling.candidates import candidates
 from ml.modeling.dixon_coles import DixonColesCandidate
 from ml.modeling.interface import (
@@ -38,6 +37,7 @@ from ml.modeling.interface import (
     label,
     with_forecasts,
 )
+from ml.modeling.metrics import METRIC_NAMES, MarginMethod, evaluate
 from ml.models.blend import BlendSpec, assert_out_of_sample
 from ml.models.classifiers import Calibration, ClassifierKind, Scoring
 from ml.models.leakage import LeakageError, assert_no_leakage

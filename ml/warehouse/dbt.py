@@ -23,7 +23,7 @@ from pathlib import Path
 from rich.console import Console
 
 from ml.config import DBT_PROJECT_DIR, Settings
-from ml.warehouse import announce_writer
+from ml.warehouse.connection import announce_writer
 
 _FAILED = frozenset({"error", "fail", "runtime error"})
 _MAX_MESSAGE_LINES = 6

@@ -1,4 +1,4 @@
-"""``plpred run``: the main job, every step of the catalogue in order (:mod:`ml.steps`), doing
+"""``plpred run``: the main job, every step of the catalogue in order (:mod:`ml.orchestration.steps`), doing
 only what new data requires, at one clock; then a summary.
 
 ingest → transform (when raw data changed) → train (no champion, a retrain the monitor
@@ -20,8 +20,8 @@ from rich.table import Table
 
 from ml import clock
 from ml.config import Settings
-from ml.steps import RunOptions, RunResult, StepFailed, run_catalogue
-from ml.warehouse import connect, read_sql
+from ml.orchestration.steps import RunOptions, RunResult, StepFailed, run_catalogue
+from ml.warehouse.connection import connect, read_sql
 
 # The name callers know a failed run by.
 PipelineError = StepFailed

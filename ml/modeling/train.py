@@ -2,11 +2,11 @@
 
 Reads only the marts (``mart_match_features``; closing prices from ``fct_matches`` as the
 yardstick). For each evaluation season every model is fitted on the matches before it and
-predicts it (:func:`ml.evaluation.walk_forward_evaluate`); the numbers go to
+predicts it (:func:`ml.modeling.evaluation.walk_forward_evaluate`); the numbers go to
 ``ml.model_evaluations`` and the predictions to ``ml.walk_forward_predictions``. The model
 with the best RPS over the evaluation window is then refitted on every played match,
 logged and registered in MLflow, and becomes champion only if it beats the current one on
-the latest evaluated season (:func:`ml.registry.decide_promotion`).
+the latest evaluated season (:func:`ml.modeling.registry.decide_promotion`).
 """
 
 from __future__ import annotations
@@ -26,25 +26,26 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ml import clock, registry
+from ml import clock
 from ml.config import Settings
-from ml.evaluation import (
+from ml.faults import fault_point
+from ml.modeling import registry
+from ml.modeling.candidates import candidates, find
+from ml.modeling.evaluation import (
     ALL_SEASONS,
     WalkForwardResult,
     evaluate_candidates,
 )
-from ml.faults import fault_point
-from ml.features import (
+from ml.modeling.features import (
     CLOSING_ODDS,
     PINNACLE_PRE_MATCH_ODDS,
     PRE_MATCH_ODDS,
     feature_sets,
     type_frame,
 )
-from ml.modeling.candidates import candidates, find
 from ml.modeling.interface import Candidate, CandidateOptions, Fitted, History
 from ml.models.blend import BlendSpec
-from ml.warehouse import apply_ddl, connect, read_sql
+from ml.warehouse.connection import apply_ddl, connect, read_sql
 
 # The second tier whose history teaches the goals model about promoted clubs.
 SECOND_TIER = {
@@ -379,7 +380,7 @@ def head_to_head(
     against a whole season's is no comparison. A champion whose configuration cannot be
     rebuilt, or that predicts none of the matches, gets infinitely good scores: it stays.
     """
-    from ml.metrics import evaluate
+    from ml.modeling.metrics import evaluate
 
     predictions = result.predictions
     labels = frame.loc[frame["league"] == league, ["match_id", "label_result"]]
@@ -427,7 +428,7 @@ def head_to_head(
 
 def _common_matches(predictions: pd.DataFrame, season: str, labels: pd.DataFrame) -> set:
     """The matches of ``season`` every model and variant priced, with a result: those the
-    walk-forward's metrics are computed on (:func:`ml.evaluation.score_predictions`)."""
+    walk-forward's metrics are computed on (:func:`ml.modeling.evaluation.score_predictions`)."""
     priced = predictions.dropna(subset=["p_home", "p_draw", "p_away"])
     priced = priced[priced["match_id"].isin(labels["match_id"])]
     n_models = priced.groupby(["model", "variant"]).ngroups
@@ -484,7 +485,7 @@ def _print_table(console: Console, table: pd.DataFrame, selected: tuple[str, str
 
 def reliability_tables(predictions: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
     """The reliability table of every model and variant over the whole window (long form)."""
-    from ml.metrics import reliability_table
+    from ml.modeling.metrics import reliability_table
 
     scored = predictions.dropna(subset=["p_home", "p_draw", "p_away"]).merge(labels, on="match_id")
     tables = []

@@ -11,7 +11,7 @@ parameters they take, in this form::
     --   :league text = E0    football-data league code
 
 The body refers to a parameter as ``:league`` (lower-case name). This module turns that into
-the ``?`` placeholders of :class:`ml.warehouse.Connection`, with the value typed as declared,
+the ``?`` placeholders of :class:`ml.warehouse.connection.Connection`, with the value typed as declared,
 so the same file runs in DuckDB, in Postgres, and here. The files stay plain SQL that a user
 can paste into ``duckdb`` or ``psql`` after replacing the parameters by hand.
 """
@@ -35,7 +35,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ml.config import QUERIES_DIR, Settings
-from ml.warehouse import connect
+from ml.warehouse.connection import connect
 
 PARAMETER_TYPES = ("text", "integer", "number", "date")
 _PARAMETER_LINE = re.compile(
