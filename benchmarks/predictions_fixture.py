@@ -34,7 +34,7 @@ import pandas as pd
 from rich.console import Console
 
 from ml.config import PROJECT_ROOT
-from ml.modeling.metrics import implied_probabilities
+from ml.models.metrics import implied_probabilities
 
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))  # tests.synthetic, when run as a script

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ml.modeling.metrics import OUTCOMES, reliability_table
+from ml.models.metrics import OUTCOMES, reliability_table
 
 OUTCOME_NAMES = {"H": "home win", "D": "draw", "A": "away win"}
 

@@ -1,22 +1,13 @@
-"""How MLflow serves any fitted candidate: :func:`pyfunc_model` wraps it as a plain pyfunc
-model, so ``models:/plpred-E0@champion`` loads the same way whichever kind won.
+"""Where registered models pickled before :mod:`ml.modeling` existed find their classes.
 
-A fitted candidate (:class:`ml.modeling.interface.Fitted`) knows which columns of
-``mart_match_features`` it reads (``input_columns``) and returns a DataFrame with ``p_home,
-p_draw, p_away`` (and goals forecasts where the model has them). The fitted classes live with
-their candidates in :mod:`ml.modeling`; their old names here keep versions registered before
-that move loadable (their pickles name ``ml.predictors``).
+Versions registered before that move pickled their fitted classes as ``ml.predictors.<Name>``;
+this module resolves those names to the classes' homes so the versions stay loadable. New
+code wraps models with :func:`ml.modeling.interface.pyfunc_model`.
 """
 
 from __future__ import annotations
 
 from importlib import import_module
-
-import pandas as pd
-
-from ml.modeling.dixon_coles import GOALS_COLUMNS, OUTPUT_COLUMNS
-
-__all__ = ["GOALS_COLUMNS", "OUTPUT_COLUMNS", "pyfunc_model"]
 
 # Where the fitted classes that versions registered before ml.modeling were pickled as moved to.
 _MOVED = {
@@ -30,17 +21,3 @@ def __getattr__(name: str):
     if name in _MOVED:
         return getattr(import_module(_MOVED[name]), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def pyfunc_model(predictor: object):
-    """Wrap a predictor as an MLflow ``PythonModel`` (imported lazily: mlflow is slow to import)."""
-    import mlflow.pyfunc
-
-    class PlpredPyfunc(mlflow.pyfunc.PythonModel):
-        def __init__(self, inner: object) -> None:
-            self.predictor = inner
-
-        def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
-            return self.predictor.predict(model_input)
-
-    return PlpredPyfunc(predictor)

@@ -14,7 +14,7 @@ Features as of a kickoff are valid only while nothing can change them before it:
 must be after the clock, within :data:`MAX_HORIZON` of it, and neither team may play another
 match between the clock and the kickoff (its result would change the form). Market columns
 come from the match's row, or from the odds posted with the request (margins removed as dbt
-removes them, through :func:`ml.modeling.metrics.implied_probabilities`).
+removes them, through :func:`ml.models.metrics.implied_probabilities`).
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from ml.api.errors import ApiError
 from ml.api.schemas import Odds, PredictIn
 from ml.modeling import registry
 from ml.modeling.features import type_frame
-from ml.modeling.metrics import implied_probabilities
 from ml.modeling.score import input_columns
+from ml.models.metrics import implied_probabilities
 from ml.warehouse.connection import Connection
 
 MAX_HORIZON = timedelta(days=14)

@@ -37,11 +37,11 @@ from ml.modeling.interface import (
     label,
     with_forecasts,
 )
-from ml.modeling.metrics import METRIC_NAMES, MarginMethod, evaluate
 from ml.models.blend import BlendSpec, assert_out_of_sample
 from ml.models.classifiers import Calibration, ClassifierKind, Scoring
 from ml.models.leakage import LeakageError, assert_no_leakage
 from ml.models.market import DEFAULT_ODDS_COLUMNS
+from ml.models.metrics import METRIC_NAMES, MarginMethod, evaluate
 
 __all__ = [
     "LeakageError",

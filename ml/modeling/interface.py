@@ -214,12 +214,10 @@ class CandidateBase:
         raise TypeError(f"{self!r} is refitted {self.cadence}, not weekly: it has no forecasts")
 
     def log_model(self, fitted: Fitted, example: pd.DataFrame) -> str:
-        """A pyfunc model wrapping ``fitted`` (``ml.predictors.pyfunc_model``), with the input
+        """A pyfunc model wrapping ``fitted`` (:func:`pyfunc_model`), with the input
         schema of ``example``: scoring loads any candidate the same way."""
         import mlflow
         from mlflow.models import infer_signature
-
-        from ml.predictors import pyfunc_model
 
         info = mlflow.pyfunc.log_model(
             name="model",
@@ -233,6 +231,21 @@ class CandidateBase:
         import mlflow.pyfunc
 
         return mlflow.pyfunc.load_model(model_uri)
+
+
+def pyfunc_model(predictor: object):
+    """Wrap a fitted candidate as an MLflow ``PythonModel``, so ``models:/plpred-E0@champion``
+    loads the same way whichever kind won (mlflow is imported here: it is slow to import)."""
+    import mlflow.pyfunc
+
+    class PlpredPyfunc(mlflow.pyfunc.PythonModel):
+        def __init__(self, inner: object) -> None:
+            self.predictor = inner
+
+        def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
+            return self.predictor.predict(model_input)
+
+    return PlpredPyfunc(predictor)
 
 
 def probability_frame(proba: np.ndarray, index: pd.Index) -> pd.DataFrame:

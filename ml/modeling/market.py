@@ -17,8 +17,8 @@ from ml.modeling.interface import (
     History,
     probability_frame,
 )
-from ml.modeling.metrics import MarginMethod
 from ml.models.market import market_probabilities
+from ml.models.metrics import MarginMethod
 
 
 @dataclass

@@ -380,7 +380,7 @@ def head_to_head(
     against a whole season's is no comparison. A champion whose configuration cannot be
     rebuilt, or that predicts none of the matches, gets infinitely good scores: it stays.
     """
-    from ml.modeling.metrics import evaluate
+    from ml.models.metrics import evaluate
 
     predictions = result.predictions
     labels = frame.loc[frame["league"] == league, ["match_id", "label_result"]]
@@ -485,7 +485,7 @@ def _print_table(console: Console, table: pd.DataFrame, selected: tuple[str, str
 
 def reliability_tables(predictions: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
     """The reliability table of every model and variant over the whole window (long form)."""
-    from ml.modeling.metrics import reliability_table
+    from ml.models.metrics import reliability_table
 
     scored = predictions.dropna(subset=["p_home", "p_draw", "p_away"]).merge(labels, on="match_id")
     tables = []

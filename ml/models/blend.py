@@ -38,9 +38,9 @@ import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import log_softmax
 
-from ml.modeling.metrics import OUTCOMES, MarginMethod, implied_probabilities, outcome_index, rps
 from ml.models.leakage import LeakageError
 from ml.models.market import DEFAULT_ODDS_COLUMNS
+from ml.models.metrics import OUTCOMES, MarginMethod, implied_probabilities, outcome_index, rps
 
 MARKET, GOALS, PINNACLE = "market", "dixon_coles", "pinnacle"
 SOURCES: tuple[str, ...] = (MARKET, GOALS, PINNACLE)

@@ -36,7 +36,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from ml.modeling.metrics import OUTCOMES, log_loss, outcome_index, rps
+from ml.models.metrics import OUTCOMES, log_loss, outcome_index, rps
 
 ClassifierKind = Literal["logistic", "hgb"]
 Scoring = Literal["rps", "log_loss"]

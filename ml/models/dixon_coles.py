@@ -43,8 +43,8 @@ from scipy.optimize import minimize
 from scipy.special import gammaln
 from threadpoolctl import ThreadpoolController
 
-from ml.modeling.metrics import rps
 from ml.models.leakage import assert_no_leakage
+from ml.models.metrics import rps
 
 # Defaults were chosen by weekly walk-forward RPS on the Premier League 2014-15 to 2019-20,
 # seasons that precede every evaluation season (2020-21 on), top flight only:

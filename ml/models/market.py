@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ml.modeling.metrics import OUTCOMES, MarginMethod, implied_probabilities, outcome_index
+from ml.models.metrics import OUTCOMES, MarginMethod, implied_probabilities, outcome_index
 
 DEFAULT_ODDS_COLUMNS: tuple[str, str, str] = ("odds_home", "odds_draw", "odds_away")
 

@@ -2,7 +2,7 @@
 
 A :class:`Metric` is one row of ``monitoring.metrics``: a value, the threshold it was judged
 against and a status (``ok``, ``warn``, ``alert``, or ``no_data`` when there are too few rows
-to say). The scores are :mod:`ml.modeling.metrics`' (RPS, log loss, ECE), the same functions the
+to say). The scores are :mod:`ml.models.metrics`' (RPS, log loss, ECE), the same functions the
 walk-forward evaluation uses, so a live number and a backtest number mean the same thing.
 """
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from ml.modeling import metrics as scores
+from ml.models import metrics as scores
 from ml.monitoring.policy import Policy
 
 STATUSES = ("ok", "no_data", "warn", "alert")  # in rising severity

@@ -8,7 +8,7 @@ it can be mailed, archived or opened from ``PLPRED_HOME/reports`` without a serv
 
 Every number comes from the warehouse through the named queries in ``sql/report/``; the
 maths on top of them (calibration error, verdicts) are the pure functions of
-:mod:`ml.modeling.metrics` and of the section modules. A section whose tables are missing or empty
+:mod:`ml.models.metrics` and of the section modules. A section whose tables are missing or empty
 says what to run instead of failing: the report is the last step of ``plpred run`` and must
 not hide the others' results.
 

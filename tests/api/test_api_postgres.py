@@ -17,7 +17,7 @@ import pytest
 
 from ml import clock
 from ml.config import Settings, get_settings
-from ml.modeling.metrics import implied_probabilities
+from ml.models.metrics import implied_probabilities
 from tests.api.conftest import running_server
 from tests.api.league import League, build_league_apart
 from tests.conftest import postgres_admin

@@ -20,7 +20,7 @@ from rich.console import Console
 from ml.clock import uk_local_to_utc
 from ml.config import Settings
 from ml.ingest import run_ingest
-from ml.modeling.metrics import implied_probabilities
+from ml.models.metrics import implied_probabilities
 from ml.warehouse.connection import connect
 from ml.warehouse.dbt import DbtError, build, run_dbt
 
@@ -261,7 +261,7 @@ def _columns(prefix: str, suffix: str) -> list[str]:
 
 
 def _assert_market_choices(fct: pd.DataFrame, features: pd.DataFrame) -> None:
-    """The choices dbt makes once (int_odds_pivoted_to_matches) are the numbers ml.modeling.metrics
+    """The choices dbt makes once (int_odds_pivoted_to_matches) are the numbers ml.models.metrics
     gives from the same prices: Pinnacle's pre-match book de-vigged proportionally (the
     models' feature), and the yardstick closing book, Pinnacle's where complete, else the
     market average's, with its proportional probabilities (ml/modeling/train.py's market_close)."""

@@ -37,10 +37,10 @@ import pytest
 from rich.console import Console
 
 from ml.config import Settings, get_settings
-from ml.modeling import metrics as scores
 from ml.modeling import registry
 from ml.modeling.features import type_frame
 from ml.modeling.train import TrainConfig
+from ml.models import metrics as scores
 from ml.monitoring.run import run_monitor
 from ml.orchestration.replay import ReplaySummary, replay
 from ml.orchestration.steps import RunOptions, run_catalogue

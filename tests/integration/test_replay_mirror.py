@@ -547,8 +547,8 @@ LIVE_VS_WALK_FORWARD_TOLERANCE = 0.01
 
 @pytest.mark.slow
 def test_live_rps_is_the_walk_forward_rps_within_noise(mirror: Path, replayed: Replayed) -> None:
-    from ml.modeling.metrics import rps_per_match
     from ml.modeling.train import evaluation_frame, goals_frame, load_frame, walk_forward
+    from ml.models.metrics import rps_per_match
 
     settings = replayed.settings
     with connect(settings) as conn:

@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 
 import ml.modeling.dixon_coles as goals_candidate
+from ml.modeling.blend import BlendPredictor
+from ml.modeling.dixon_coles import GOALS_COLUMNS, OUTPUT_COLUMNS
 from ml.modeling.evaluation import goals_walk_forward, walk_forward_evaluate
-from ml.modeling.metrics import rps
 from ml.models.blend import (
     GOALS,
     MARKET,
@@ -22,7 +23,7 @@ from ml.models.blend import (
 )
 from ml.models.dixon_coles import DixonColes
 from ml.models.leakage import LeakageError
-from ml.predictors import GOALS_COLUMNS, OUTPUT_COLUMNS, BlendPredictor
+from ml.models.metrics import rps
 from tests.synthetic import FEATURE_COLUMNS, TOP, make_league
 
 GOALS_OPTIONS = {"refit_every_days": 14}

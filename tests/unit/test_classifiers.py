@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml.modeling.metrics import rps
 from ml.models.classifiers import (
     HGB_GRID,
     OutcomeClassifier,
@@ -17,6 +16,7 @@ from ml.models.classifiers import (
     fit_classifier,
 )
 from ml.models.market import BaseRateModel, base_rates, market_predictions, market_probabilities
+from ml.models.metrics import rps
 from tests.synthetic import FEATURE_COLUMNS, make_league
 
 SMALL_HGB_GRID = [HGB_GRID[0]]

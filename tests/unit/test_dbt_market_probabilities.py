@@ -1,6 +1,6 @@
 """dbt removes the bookmaker's margin (int_odds_devigged_to_probabilities) and the models read
 its numbers from mart_match_features: the dbt unit test's expected probabilities must be what
-ml.modeling.metrics computes from the same prices, so SQL users, dashboards and models agree."""
+ml.models.metrics computes from the same prices, so SQL users, dashboards and models agree."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from ml.config import PROJECT_ROOT
-from ml.modeling.metrics import implied_probabilities
+from ml.models.metrics import implied_probabilities
 
 INTERMEDIATE = PROJECT_ROOT / "dbt_project" / "models" / "intermediate" / "_int__models.yml"
 OUTCOMES = ("home", "draw", "away")

@@ -47,3 +47,15 @@ def test_dag_files_reach_the_package_only_through_ml_orchestration() -> None:
         for path in files
     }
     assert {name: found for name, found in offenders.items() if found} == {}
+
+
+def test_old_pickled_class_names_still_resolve() -> None:
+    """Versions registered before ml.modeling pickled their classes as ml.predictors.<Name>."""
+    import ml.predictors
+    from ml.modeling.blend import BlendPredictor
+    from ml.modeling.classifiers import ClassifierPredictor
+    from ml.modeling.dixon_coles import GoalsPredictor
+
+    assert ml.predictors.BlendPredictor is BlendPredictor
+    assert ml.predictors.ClassifierPredictor is ClassifierPredictor
+    assert ml.predictors.GoalsPredictor is GoalsPredictor

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml.modeling.metrics import (
+from ml.models.metrics import (
     METRIC_NAMES,
     accuracy,
     brier_score,

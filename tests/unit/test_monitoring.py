@@ -142,7 +142,7 @@ def test_ece_by_hand() -> None:
     # Two matches, both predicted home 0.8 / 0.1 / 0.1; one home win, one away win.
     live = _live([("H", (0.8, 0.1, 0.1), (0.5, 0.3, 0.2)), ("A", (0.8, 0.1, 0.1), (0.5, 0.3, 0.2))])
     got = _by_name(checks.performance(live, Policy(window=2, min_matches=1, ece_bins=10)))
-    # Top-label ECE (ml.modeling.metrics): both matches have confidence 0.8 on "home", one of the two
+    # Top-label ECE (ml.models.metrics): both matches have confidence 0.8 on "home", one of the two
     # came true: one bin, |1/2 - 0.8| = 0.3.
     assert got["ece"].value == pytest.approx(0.3, abs=1e-12)
 

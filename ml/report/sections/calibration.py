@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ml.modeling.metrics import expected_calibration_error
+from ml.models.metrics import expected_calibration_error
 from ml.plots import reliability_figure
 
 from ..format import code, esc, figure_data_uri, image, paragraph, split_label

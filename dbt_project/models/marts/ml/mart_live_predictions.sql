@@ -4,7 +4,7 @@
     proportionally: what a bettor could take) and its closing view (Pinnacle's closing odds,
     else the market average's: the yardstick), with the RPS and log loss of each on the same
     match. The replay summary, the report and the dashboards read their live numbers here.
-    RPS is the two-cumulative-step form divided by 2, as in ml/modeling/metrics.py. -#}
+    RPS is the two-cumulative-step form divided by 2, as in ml/models/metrics.py. -#}
 with
 
 predictions as (

@@ -2,7 +2,7 @@
     per model version, league, season and matchweek (the Monday that starts the week of the
     kickoff). Only predictions of matches that have been played count; the market is the
     pre-match average odds with the margin removed proportionally (what a bettor could take).
-    RPS here is the two-cumulative-step form divided by 2, as in ml/modeling/metrics.py. -#}
+    RPS here is the two-cumulative-step form divided by 2, as in ml/models/metrics.py. -#}
 with
 
 predictions as (
