@@ -102,6 +102,11 @@ class Settings:
         return self._per_target("reports")
 
     @property
+    def report_path(self) -> Path:
+        """Where ``plpred report`` writes the HTML report unless told otherwise."""
+        return self.reports_dir / "report.html"
+
+    @property
     def mlflow_dir(self) -> Path:
         return self._per_target("mlflow")
 

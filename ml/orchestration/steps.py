@@ -21,6 +21,7 @@ out) → bet → marts (the dbt models on the ledgers, when a ledger changed) �
 from __future__ import annotations
 
 import functools
+import sys
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -128,20 +129,27 @@ class StepOutcome:
     blocked: bool = False
 
 
+# Every step expects a failed dbt build (the ledger marts are built inside several steps).
+_DBT_ERROR = "ml.warehouse.dbt:DbtError"
+
+
 @dataclass(frozen=True)
 class Step:
     """One step of the catalogue.
 
     ``due`` returns None when the step should run, or why it may skip; ``due_on`` names
     outputs of earlier steps whose change makes it due (checked from ``ops.step_runs``), and
-    ``satisfied_by`` other steps whose run also brings its outputs up to date.
+    ``satisfied_by`` other steps whose run also brings its outputs up to date. ``errors`` are
+    the exceptions it expects, as classes or as ``"module:Class"`` names: a named class is
+    looked up only when its module has been imported (only then can it have been raised), so
+    building the catalogue imports none of the heavy step modules.
     """
 
     name: str
     run: Callable[[StepContext], StepOutcome]
     reads: tuple[str, ...]
     writes: tuple[str, ...]
-    errors: tuple[type[BaseException], ...]
+    errors: tuple[type[BaseException] | str, ...]
     hint: str
     doc: str
     due: Callable[[StepContext, Step], str | None] | None = None
@@ -149,6 +157,18 @@ class Step:
     satisfied_by: tuple[str, ...] = ()
     # Refuse to run on marts whose last dbt build failed (they may be half rebuilt).
     needs_good_build: bool = False
+
+    def expects(self, exc: BaseException) -> bool:
+        """Whether ``exc`` is one of the errors this step expects."""
+        for error in (*self.errors, _DBT_ERROR):
+            if isinstance(error, str):
+                module, _, name = error.partition(":")
+                if module not in sys.modules:
+                    continue
+                error = getattr(sys.modules[module], name)
+            if isinstance(exc, error):
+                return True
+        return False
 
 
 @dataclass
@@ -216,6 +236,54 @@ def changed_since_last_run(ctx: StepContext, step: Step) -> str | None:
     if max(changes, default=0) > max(done):
         return None
     return f"nothing it reads ({', '.join(step.due_on)}) changed since its last run"
+
+
+def _last_clock(ctx: StepContext, name: str) -> datetime | None:
+    with connect(ctx.settings) as conn:
+        apply_ddl(conn)
+        return conn.scalar(read_sql("ops/select_last_done_as_of.sql"), [name, ctx.settings.league])
+
+
+def unchanged_and_no_kickoff(ctx: StepContext, step: Step) -> str | None:
+    """None unless nothing ``step`` reads changed since its last run and no match of the league
+    kicked off between that run's clock and this one: the steps whose output depends on the
+    clock as well (what is upcoming, what can be settled) run again only then."""
+    unchanged = changed_since_last_run(ctx, step)
+    last = _last_clock(ctx, step.name) if unchanged else None
+    now = clock.utc_naive(ctx.as_of)
+    if last is None or now < last:
+        return None
+    with connect(ctx.settings) as conn:
+        if not conn.table_exists("marts.mart_match_features"):
+            return None
+        kicked_off = conn.scalar(
+            read_sql("ops/count_kickoffs_between.sql"), [ctx.settings.league, last, now]
+        )
+    if kicked_off:
+        return None
+    return f"{unchanged}, and no match kicked off since its last clock"
+
+
+def _settle_due(ctx: StepContext, step: Step) -> str | None:
+    """Settling is due when a result or a bet arrived, or when a bet without a settlement has
+    kicked off by the clock (the void rule depends on the clock alone)."""
+    unchanged = changed_since_last_run(ctx, step)
+    if unchanged is None:
+        return None
+    with connect(ctx.settings) as conn:
+        apply_ddl(conn)
+        open_bets = conn.scalar(
+            read_sql("betting/count_settleable_bets.sql"), [clock.utc_naive(ctx.as_of)]
+        )
+    if open_bets:
+        return None
+    return f"{unchanged}, and no bet without a settlement has kicked off"
+
+
+def _report_due(ctx: StepContext, step: Step) -> str | None:
+    if ctx.options.args_for("report") or not ctx.settings.report_path.exists():
+        return None
+    return unchanged_and_no_kickoff(ctx, step)
 
 
 def _transform_due(ctx: StepContext, step: Step) -> str | None:
@@ -566,12 +634,6 @@ def _report(ctx: StepContext) -> StepOutcome:
 
 
 def _catalogue() -> tuple[Step, ...]:
-    from ml.betting.ledger import BettingError
-    from ml.modeling.score import ScoreError
-    from ml.modeling.train import TrainError
-    from ml.monitoring.policy import PolicyError
-    from ml.warehouse.dbt import DbtError
-
     return (
         Step(
             "ingest",
@@ -587,7 +649,7 @@ def _catalogue() -> tuple[Step, ...]:
             _transform,
             reads=("raw",),
             writes=("marts",),
-            errors=(DbtError,),
+            errors=(_DBT_ERROR,),
             hint="fix the failing dbt model or test shown above; `plpred transform` runs it alone",
             doc="dbt build: staging, features, marts, every test",
             due=_transform_due,
@@ -598,7 +660,7 @@ def _catalogue() -> tuple[Step, ...]:
             _train,
             reads=("marts",),
             writes=("model", "walk_forward"),
-            errors=(TrainError, ValueError),
+            errors=("ml.modeling.train:TrainError", ValueError),
             hint="see the error above; `plpred train` runs this step alone",
             doc="walk-forward of every candidate, MLflow run, champion/challenger",
             due=_train_due,
@@ -609,7 +671,7 @@ def _catalogue() -> tuple[Step, ...]:
             _refit,
             reads=("marts", "model"),
             writes=("model",),
-            errors=(TrainError, ValueError),
+            errors=("ml.modeling.train:TrainError", ValueError),
             hint="`plpred train` trains a new champion from scratch",
             doc="the champion's configuration fitted on the matches known at the clock",
             due=_refit_due,
@@ -620,7 +682,7 @@ def _catalogue() -> tuple[Step, ...]:
             _backtest,
             reads=("walk_forward", "marts"),
             writes=("backtests",),
-            errors=(BettingError,),
+            errors=("ml.betting.ledger:BettingError",),
             hint="see ml/strategies.toml; `plpred backtest` runs this step alone",
             doc="the latest walk-forward predictions through every strategy, once per run",
             due=_backtest_due,
@@ -632,9 +694,11 @@ def _catalogue() -> tuple[Step, ...]:
             _score,
             reads=("marts", "model"),
             writes=("predictions",),
-            errors=(ScoreError,),
+            errors=("ml.modeling.score:ScoreError",),
             hint="`plpred train` registers a champion first",
             doc="the champion predicts matches after the clock and its training data, once",
+            due=changed_since_last_run,
+            due_on=("marts", "model"),
             needs_good_build=True,
         ),
         Step(
@@ -642,9 +706,11 @@ def _catalogue() -> tuple[Step, ...]:
             _settle,
             reads=("marts", "bets"),
             writes=("settlements",),
-            errors=(BettingError,),
+            errors=("ml.betting.ledger:BettingError",),
             hint="`plpred settle` runs this step alone",
             doc="bets with a result known at the clock are settled; corrections re-settled",
+            due=_settle_due,
+            due_on=("marts", "bets"),
             needs_good_build=True,
         ),
         Step(
@@ -652,7 +718,7 @@ def _catalogue() -> tuple[Step, ...]:
             _monitor,
             reads=("marts", "model", "predictions", "settlements"),
             writes=("monitoring",),
-            errors=(PolicyError,),
+            errors=("ml.monitoring.policy:PolicyError",),
             hint="see ml/retraining.toml; `plpred monitor` runs this step alone",
             doc="drift, live performance against the market, data health; the retraining "
             "decision that the next run's train or refit step carries out",
@@ -662,9 +728,11 @@ def _catalogue() -> tuple[Step, ...]:
             _bet,
             reads=("predictions", "marts", "settlements"),
             writes=("bets",),
-            errors=(BettingError,),
+            errors=("ml.betting.ledger:BettingError",),
             hint="see ml/strategies.toml and `plpred bet`",
             doc="every strategy bets at pre-match prices known at the clock, before kickoff",
+            due=changed_since_last_run,
+            due_on=("predictions", "marts", "settlements", "model"),
             needs_good_build=True,
         ),
         Step(
@@ -672,7 +740,7 @@ def _catalogue() -> tuple[Step, ...]:
             _marts,
             reads=("predictions", "bets", "settlements", "backtests", "walk_forward"),
             writes=("ledger_marts",),
-            errors=(DbtError,),
+            errors=(_DBT_ERROR,),
             hint="fix the failing dbt model or test shown above",
             doc="dbt build of the marts on the ledgers (" + LEDGER_MARTS_SELECTION + ")",
             due=changed_since_last_run,
@@ -687,6 +755,17 @@ def _catalogue() -> tuple[Step, ...]:
             errors=(OSError,),
             hint="`plpred report` runs this step alone",
             doc="the HTML report under PLPRED_HOME/reports",
+            due=_report_due,
+            due_on=(
+                "marts",
+                "ledger_marts",
+                "model",
+                "walk_forward",
+                "predictions",
+                "bets",
+                "settlements",
+                "backtests",
+            ),
             needs_good_build=True,
         ),
     )
@@ -728,8 +807,6 @@ def new_context(
 
 def execute(ctx: StepContext, name: str, *, force: bool = False) -> StepResult:
     """Run one step at ``ctx``'s clock (or skip it when its check says so) and record it."""
-    from ml.warehouse.dbt import DbtError
-
     step = step_named(name)
     console = ctx.console
     console.rule(f"[bold]{step.name}")
@@ -741,7 +818,9 @@ def execute(ctx: StepContext, name: str, *, force: bool = False) -> StepResult:
         if not (force or name in ctx.options.force) and step.due is not None:
             reason = step.due(ctx, step)
         outcome = StepOutcome("skipped", reason) if reason else step.run(ctx)
-    except (*step.errors, WarehouseError, DbtError, BuildFailed) as exc:
+    except Exception as exc:
+        if not (isinstance(exc, (WarehouseError, BuildFailed)) or step.expects(exc)):
+            raise
         seconds = time.perf_counter() - started
         _record(ctx, step.name, StepOutcome("failed", _one_line(exc)), seconds)
         raise StepFailed(step.name, _one_line(exc), step.hint) from exc

@@ -76,7 +76,7 @@ Adding a section (for example "Model health", from the monitoring marts)
 
 from __future__ import annotations
 
-from .build import LEAGUE_NAMES, REPORT_FILE, build_report, build_section, write_report
+from .build import LEAGUE_NAMES, build_report, build_section, write_report
 from .figures import bankroll_figure, bankroll_start
 from .format import (
     ALL_SEASONS,
@@ -115,7 +115,6 @@ from .sections.upcoming import best_edge
 __all__ = [
     "ALL_SEASONS",
     "LEAGUE_NAMES",
-    "REPORT_FILE",
     "SECTIONS",
     "Card",
     "Column",

@@ -20,7 +20,6 @@ from .page import render_page
 from .section import ReportContext, ReportSection, Section, TrainingRun, Unavailable, latest_run
 from .sections import SECTIONS
 
-REPORT_FILE = "report.html"
 LEAGUE_NAMES = {
     "E0": "Premier League",
     "E1": "Championship",
@@ -121,7 +120,7 @@ def write_report(
     """Write the report (``PLPRED_HOME/reports/report.html`` by default) and return its path."""
     console = console or Console(stderr=True)
     page, sections = build_report(settings, now=now, console=console)
-    target = path or settings.reports_dir / REPORT_FILE
+    target = path or settings.report_path
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_suffix(target.suffix + ".tmp")
     temporary.write_text(page, encoding="utf-8")

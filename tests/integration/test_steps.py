@@ -41,9 +41,10 @@ def test_the_catalogue_is_ordered_by_what_each_step_reads() -> None:
     for step in steps.catalogue():
         # Every input is written by an earlier step, except that settle reads the bets of
         # earlier runs: it comes before bet so that stakes follow the settled bankroll.
-        missing = set(step.reads) - written - ({"bets"} if step.name == "settle" else set())
+        earlier_runs = {"bets"} if step.name == "settle" else set()
+        missing = set(step.reads) - written - earlier_runs
         assert not missing, f"{step.name} reads {missing} before any step writes it"
-        assert set(step.due_on) <= written, step.name
+        assert set(step.due_on) - earlier_runs <= written, step.name
         assert step.hint and step.doc and step.errors, step.name
         written |= set(step.writes)
 
@@ -223,3 +224,70 @@ def test_the_registry_leaves_no_tracking_uri_behind_for_the_next_settings(
     registry.configure(duckdb_settings)
     assert "MLFLOW_TRACKING_URI" not in os.environ
     assert get_settings(target="postgres").mlflow_tracking_uri_override is None
+
+
+def _why_not_due(settings: Settings, name: str, as_of: datetime) -> str | None:
+    ctx = new_context(settings, as_of=as_of, options=RunOptions(), console=QUIET)
+    step = steps.step_named(name)
+    return step.due(ctx, step)
+
+
+@pytest.mark.parametrize("target", ["duckdb", "postgres"])
+def test_steps_that_depend_on_the_clock_skip_only_when_nothing_could_change(
+    target: str, request: pytest.FixtureRequest
+) -> None:
+    """A second run with nothing new skips score, bet, settle and the report (issue 14: the
+    second run); a kickoff between two clocks makes the report due again, and a bet without a
+    settlement whose match has kicked off makes settle due (voiding depends on the clock)."""
+    settings = request.getfixturevalue(f"{target}_settings")
+    later = CLOCK + timedelta(hours=6)
+    with connect(settings) as conn:
+        # The two columns of the features mart the clock checks read.
+        conn.execute("create schema if not exists marts")
+        conn.execute("create table marts.mart_match_features (league text, kickoff_at timestamp)")
+        conn.execute(
+            "insert into marts.mart_match_features values (?, ?), (?, ?)",
+            [settings.league, datetime(2026, 3, 1, 15, 0), "XX", datetime(2026, 3, 1, 13, 0)],
+        )
+    ctx = _context(settings)
+    for name in ("transform", "train", "score", "settle", "bet", "report"):
+        assert _why_not_due(settings, name, CLOCK) is None or name in ("transform", "train")
+        record_external(ctx, name, StepOutcome("done"))
+    settings.report_path.parent.mkdir(parents=True, exist_ok=True)
+    settings.report_path.write_text("<html></html>")
+
+    for name in ("score", "settle", "bet", "report"):
+        assert _why_not_due(settings, name, CLOCK), name
+    # Another league's kickoff at 13:00 changes nothing; this league's at 15:00 does.
+    assert _why_not_due(settings, "report", CLOCK + timedelta(hours=2))
+    assert _why_not_due(settings, "report", later) is None
+    assert _why_not_due(settings, "bet", later)
+    # No report file: due whatever the clock.
+    settings.report_path.unlink()
+    assert _why_not_due(settings, "report", CLOCK) is None
+
+    # A bet on the 15:00 match, not settled: settle is due once it has kicked off.
+    with connect(settings) as conn:
+        conn.execute(
+            "insert into betting.bets (bet_id, book_id, mode, run_id, strategy, strategy_version,"
+            " league, season, match_id, kickoff_at, selection, odds_taken, odds_source,"
+            " odds_period, stake, bankroll_start, bankroll_at_placement, p_model, p_implied,"
+            " edge, model_name, prediction_ref, placed_at) values (?, ?, 'live', 'r', 's', '1',"
+            " ?, '2025-26', 'm1', ?, 'home', 2.0, 'avg', 'pre_match', 1, 100, 100, 0.6, 0.5,"
+            " 0.1, 'blend', 'p1', ?)",
+            [
+                "b1",
+                "book",
+                settings.league,
+                datetime(2026, 3, 1, 15, 0),
+                CLOCK.replace(tzinfo=None),
+            ],
+        )
+    assert _why_not_due(settings, "settle", CLOCK)
+    assert _why_not_due(settings, "settle", later) is None
+    # New bets make settle due (through the log), new marts make score and bet due.
+    record_external(ctx, "bet", StepOutcome("done", changed=True))
+    assert _why_not_due(settings, "settle", CLOCK) is None
+    record_external(ctx, "transform", StepOutcome("done", changed=True))
+    assert _why_not_due(settings, "score", CLOCK) is None
+    assert _why_not_due(settings, "bet", CLOCK) is None

@@ -59,3 +59,18 @@ def test_old_pickled_class_names_still_resolve() -> None:
     assert ml.predictors.BlendPredictor is BlendPredictor
     assert ml.predictors.ClassifierPredictor is ClassifierPredictor
     assert ml.predictors.GoalsPredictor is GoalsPredictor
+
+
+def test_every_error_a_step_names_is_an_exception_class() -> None:
+    """Steps name the errors of heavy modules as "module:Class" (so the catalogue imports
+    none of them): each name must resolve, or a renamed class would silently stop matching."""
+    import importlib
+
+    from ml.orchestration.steps import catalogue
+
+    named = [e for step in catalogue() for e in step.errors if isinstance(e, str)]
+    assert named
+    for spec in named:
+        module, _, name = spec.partition(":")
+        error = getattr(importlib.import_module(module), name)
+        assert isinstance(error, type) and issubclass(error, Exception), spec
