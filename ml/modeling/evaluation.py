@@ -27,7 +27,6 @@ import pandas as pd
 from joblib import Parallel, delayed
 
 from ml.modeling.candidates import candidates
-from ml.modeling.dixon_coles import DixonColesCandidate
 from ml.modeling.interface import (
     PROBABILITY_COLUMNS,
     Cadence,
@@ -49,7 +48,6 @@ __all__ = [
     "PREDICTION_COLUMNS",
     "WalkForwardResult",
     "evaluate_candidates",
-    "goals_walk_forward",
     "rolling_forecasts",
     "score_predictions",
     "training_rows",
@@ -245,22 +243,6 @@ def rolling_forecasts(
         name: _named(built, name).forecasts(history, *_span(features, eval_seasons, window))
         for name, window in _windows(built).items()
     }
-
-
-def goals_walk_forward(
-    features: pd.DataFrame,
-    goals_matches: pd.DataFrame,
-    eval_seasons: Sequence[str],
-    *,
-    window_seasons: int = 0,
-    goals_options: Mapping[str, Any] | None = None,
-) -> pd.DataFrame:
-    """The goals model's weekly walk-forward over ``eval_seasons`` and the ``window_seasons``
-    before them, run once (as :func:`rolling_forecasts`): the ``goals_forecasts`` of
-    :func:`walk_forward_evaluate`."""
-    return DixonColesCandidate(dict(goals_options or {})).forecasts(
-        History(features, goals_matches), *_span(features, eval_seasons, window_seasons)
-    )
 
 
 def _named(built: Sequence[Candidate], name: str) -> Candidate:
@@ -568,7 +550,7 @@ def walk_forward_evaluate(
     :func:`~ml.models.classifiers.fit_classifier`. ``blend`` adds model 'blend' (needs
     ``goals_matches``), configured by ``blend_spec`` (default: :class:`BlendSpec` on the
     odds_home/draw/away columns). ``goals_forecasts``, the output of
-    :func:`goals_walk_forward` over the evaluated seasons and their blend windows, replaces
+    :meth:`~ml.modeling.dixon_coles.DixonColesCandidate.forecasts` over the evaluated seasons and their blend windows, replaces
     the goals walk-forward this function would run: a caller evaluating season by season
     computes it once instead of once per season.
     """

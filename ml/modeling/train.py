@@ -58,8 +58,6 @@ SECOND_TIER = {
     "SC0": "SC1",
 }
 
-# Yardsticks, not candidates: a champion that is the market itself could never find value.
-BASELINES = ("base_rates", "market_pre", "market_close")
 # The season of the kept model's importances measured on its fit on every played match.
 FINAL_FIT_SEASON = "final"
 MARGIN_METHOD = "proportional"
@@ -314,8 +312,9 @@ def metric_table(metrics: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values("rps_all").reset_index()
 
 
-def select_best(metrics: pd.DataFrame, yardsticks: Sequence[str] = BASELINES) -> tuple[str, str]:
-    """The candidate with the lowest RPS over the window; yardsticks cannot win."""
+def select_best(metrics: pd.DataFrame, yardsticks: Sequence[str]) -> tuple[str, str]:
+    """The candidate with the lowest RPS over the window; yardsticks (the candidates flagged
+    ``yardstick``: a champion that is the market itself could never find value) cannot win."""
     overall = metrics[(metrics["season"] == ALL_SEASONS) & (metrics["metric"] == "rps")]
     eligible = overall[~overall["model"].isin(list(yardsticks))].sort_values("value")
     if eligible.empty:

@@ -8,8 +8,9 @@ import pytest
 
 import ml.modeling.dixon_coles as goals_candidate
 from ml.modeling.blend import BlendPredictor
-from ml.modeling.dixon_coles import GOALS_COLUMNS, OUTPUT_COLUMNS
-from ml.modeling.evaluation import goals_walk_forward, walk_forward_evaluate
+from ml.modeling.dixon_coles import GOALS_COLUMNS, OUTPUT_COLUMNS, DixonColesCandidate
+from ml.modeling.evaluation import _span, walk_forward_evaluate
+from ml.modeling.interface import History
 from ml.models.blend import (
     GOALS,
     MARKET,
@@ -29,6 +30,16 @@ from tests.synthetic import FEATURE_COLUMNS, TOP, make_league
 GOALS_OPTIONS = {"refit_every_days": 14}
 ODDS = ("odds_home", "odds_draw", "odds_away")
 SPEC = BlendSpec(market_odds=ODDS, window_seasons=3, n_folds=2)
+
+
+def goals_walk_forward(
+    features, goals_matches, eval_seasons, *, window_seasons=0, goals_options=None
+):
+    """The goals model's weekly walk-forward over ``eval_seasons`` and the ``window_seasons``
+    before them, run once: the ``goals_forecasts`` of ``walk_forward_evaluate``."""
+    return DixonColesCandidate(dict(goals_options or {})).forecasts(
+        History(features, goals_matches), *_span(features, eval_seasons, window_seasons)
+    )
 
 
 @pytest.fixture(scope="module")

@@ -46,7 +46,10 @@ def test_baselines_never_win_selection() -> None:
             ("dixon_coles", "weekly", "all", "rps", 0.201, 10),
         ]
     )
-    assert select_best(metrics) == ("hgb", "with_market")
+    assert select_best(metrics, ["base_rates", "market_pre", "market_close"]) == (
+        "hgb",
+        "with_market",
+    )
 
 
 def test_market_yardsticks_are_named_for_the_ledger() -> None:
