@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -103,8 +104,10 @@ def bench(
     train: int,
     quick: bool,
     keep: Path | None,
+    pg_options: str = "",
 ) -> Run:
-    run = Run(len(leagues), warehouse, matches, load=[os.getloadavg()[0]])
+    label = f"{warehouse} ({pg_options})" if warehouse == "postgres" and pg_options else warehouse
+    run = Run(len(leagues), label, matches, load=[os.getloadavg()[0]])
     OUT.print(f"[bold]{len(leagues)} league(s) on {warehouse}[/bold] (load {run.load[0]:.1f})")
     with tempfile.TemporaryDirectory(prefix="plpred-scale-") as home:
         log = (keep or Path(home)) / f"scale-{len(leagues)}-{warehouse}.log"
@@ -131,7 +134,8 @@ def bench(
         try:
             if warehouse == "postgres":
                 with scratch_postgres_database() as database:
-                    steps(env | {"PGDATABASE": database})
+                    options = {"PGOPTIONS": pg_options} if pg_options else {}
+                    steps(env | {"PGDATABASE": database} | options)
             else:
                 steps(env)
         except StepFailed as exc:
@@ -192,7 +196,15 @@ def print_table(runs: list[Run], title: str) -> None:
     )
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main() -> None:
+    # Ctrl-C, and SIGTERM or a SIGINT even when started in the background (where the shell
+    # ignores SIGINT): stop the step, drop the Postgres database, print what was measured.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--leagues", default="1,4,22", help="league counts, e.g. 1,4,22")
     parser.add_argument("--warehouses", default="duckdb,postgres")
@@ -203,6 +215,11 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="full training grids, not --quick")
     parser.add_argument("--seasons", type=int, default=DEFAULT_SEASONS)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--pg-options",
+        default="",
+        help="PGOPTIONS for the Postgres runs' sessions, e.g. '-c enable_nestloop=off'",
+    )
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--keep-logs", type=Path, help="a folder for the plpred output logs")
     args = parser.parse_args()
@@ -244,6 +261,7 @@ def main() -> None:
                             train=min(train, count),
                             quick=not args.full,
                             keep=args.keep_logs,
+                            pg_options=args.pg_options,
                         )
                     )
                     if args.json:
