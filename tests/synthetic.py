@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from benchmarks.synthetic_leagues import round_robin as _round_robin
 from ml.models.dixon_coles import outcome_probabilities, scoreline_matrix
 
 TOP, SECOND = "T1", "T2"
@@ -43,20 +44,6 @@ class SyntheticLeague:
     strengths: pd.DataFrame
     intercept: float
     home_advantage: float
-
-
-def _round_robin(n_teams: int) -> list[list[tuple[int, int]]]:
-    """Circle-method double round robin: each pair meets once at each ground."""
-    teams = list(range(n_teams))
-    rounds = []
-    for round_number in range(n_teams - 1):
-        pairs = []
-        for i in range(n_teams // 2):
-            first, second = teams[i], teams[n_teams - 1 - i]
-            pairs.append((first, second) if (round_number + i) % 2 == 0 else (second, first))
-        rounds.append(pairs)
-        teams = [teams[0], teams[-1], *teams[1:-1]]
-    return rounds + [[(away, home) for home, away in pairs] for pairs in rounds]
 
 
 def _table(clubs: list[int], points: np.ndarray, goal_diff: np.ndarray) -> list[int]:

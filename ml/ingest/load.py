@@ -42,6 +42,7 @@ from ml.ingest.parse import (
     ParsedRow,
     file_hash,
     parse_file,
+    uncovered_league_warning,
 )
 from ml.ingest.sources import SourceFile, redact
 from ml.ingest.teams import load_aliases
@@ -124,6 +125,8 @@ class FileOutcome:
     message: str = ""
     known_at: datetime | None = None  # the load's clock, UTC naive
     warnings: list[str] = field(default_factory=list)
+    # Leagues kept as written (the seed knows none of their teams): the run warns once for each.
+    uncovered_leagues: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -344,6 +347,7 @@ def _land(conn: Connection, outcome: FileOutcome, parsed: ParsedFile, loaded_at:
     outcome.rows_withheld = parsed.rows_withheld
     outcome.status = LOADED if inserted else UNCHANGED
     outcome.warnings = list(parsed.warnings)
+    outcome.uncovered_leagues = sorted(parsed.uncovered_leagues)
     parts = [
         f"{len(inserted) - changed:,} new, {changed:,} changed; {outcome.odds_inserted:,} prices"
     ]
@@ -367,6 +371,11 @@ def _land(conn: Connection, outcome: FileOutcome, parsed: ParsedFile, loaded_at:
     if parsed.encoding != "utf-8-sig":
         parts.append(f"read as {parsed.encoding}")
     parts.extend(f"warning: {w}" for w in parsed.warnings)
+    seed = load_aliases().path.name
+    parts.extend(
+        f"warning: {uncovered_league_warning(league, seed, names)}"
+        for league, names in sorted(parsed.uncovered_leagues.items())
+    )
     outcome.message = "; ".join(parts)
 
 

@@ -216,6 +216,9 @@ class ParsedFile:
     # Values not loaded from rows that were (impossible statistics); reasons for raw.rejected_rows.
     quarantined: list[RejectedRow] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Leagues whose team names the aliases know none of -> how many names the file gives them:
+    # kept as written, with one warning per league and run (see :func:`uncovered_league_warning`).
+    uncovered_leagues: dict[str, int] = field(default_factory=dict)
 
     @property
     def league(self) -> str | None:
@@ -338,7 +341,7 @@ def parse_file(
     if claimed is not None:
         _check_window(candidates, index["match_date"][0], claimed, source_file)
 
-    teams_of, warnings = _canonical_teams(
+    teams_of, uncovered = _canonical_teams(
         candidates, kind, aliases, alias_leagues, rejected, source_file
     )
     price_columns = _price_columns(header)
@@ -401,7 +404,7 @@ def parse_file(
         rows_withheld=len(data_lines) - len(known),
         known_before=known_before,
         quarantined=[q for q in quarantined if q.line_number in {r.line_number for r in rows}],
-        warnings=warnings,
+        uncovered_leagues=uncovered,
     )
 
 
@@ -698,16 +701,18 @@ def _canonical_teams(
     alias_leagues: Collection[str],
     rejected: list[RejectedRow],
     source_file: str,
-) -> tuple[dict[int, tuple[str, str]], list[str]]:
-    """Line number -> canonical (home, away) for every usable row, and warnings.
+) -> tuple[dict[int, tuple[str, str]], dict[str, int]]:
+    """Line number -> canonical (home, away) for every usable row, and the leagues kept as
+    written (league -> how many team names the file gives it).
 
     A results file's league, or a fixtures file's league in ``alias_leagues``, is checked when
     the aliases know at least one of its teams: then an unknown name refuses the results file
     (:class:`UnknownTeams`, naming every unknown name and its first line) or rejects the fixture
-    row. A checked league whose teams the aliases know none of keeps its names, with a warning.
+    row. A checked league whose teams the aliases know none of keeps its names as written: the
+    caller warns once per league (:func:`uncovered_league_warning`), not per row, team or file.
     """
     teams: dict[int, tuple[str, str]] = {}
-    warnings: list[str] = []
+    uncovered: dict[str, int] = {}
     by_league: dict[str, list[tuple[_Line, dict[str, Any]]]] = {}
     for line, values in candidates:
         by_league.setdefault(values["league"], []).append((line, values))
@@ -719,11 +724,7 @@ def _canonical_teams(
                 teams[line.number] = _canonical_pair(aliases, v)
             continue
         if not any(aliases.knows(n) for n in names):
-            warnings.append(
-                f"league {league}: none of its {len(names)} team names is in {aliases.path.name}, "
-                "so they are kept as written; a club spelt differently in a later file would "
-                "count as another club (add the league's teams to the seed to prevent it)"
-            )
+            uncovered[league] = len(names)
             for line, v in rows:
                 teams[line.number] = _canonical_pair(aliases, v)
             continue
@@ -747,7 +748,18 @@ def _canonical_teams(
                 f"{aliases.path.name}: {listed}. Nothing of the file was loaded; "
                 f"{aliases.hint(first)}"
             )
-    return teams, warnings
+    return teams, uncovered
+
+
+def uncovered_league_warning(league: str, seed: str, names: int | None = None) -> str:
+    """The warning for a league whose team names the seed ``seed`` knows none of: ``names``
+    (how many the file gives it) for one file's message, None for the run's one line."""
+    which = f"none of its {names} team names is" if names is not None else "none of its teams is"
+    return (
+        f"league {league}: {which} in {seed}, so they are kept as written; a club spelt "
+        "differently in a later file would count as another club (add the league's teams to "
+        "the seed to prevent it)"
+    )
 
 
 def _canonical_pair(aliases: TeamAliases | None, values: dict[str, Any]) -> tuple[str, str]:

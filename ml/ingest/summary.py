@@ -9,6 +9,8 @@ from rich.console import Console
 from rich.table import Table
 
 from ml.ingest.load import FAILED, LOADED, REFUSED, UNCHANGED, FileOutcome
+from ml.ingest.parse import uncovered_league_warning
+from ml.ingest.teams import ALIASES_SEED
 
 _STATUS_STYLE = {LOADED: "green", UNCHANGED: "dim", REFUSED: "red", FAILED: "red"}
 
@@ -53,6 +55,16 @@ class IngestSummary:
         )
 
 
+def uncovered_leagues(files: list[FileOutcome]) -> dict[str, list[str]]:
+    """League -> the files (in load order) that gave it team names the seed knows none of: each
+    such league gets one warning line per run, however many rows, teams and files it has."""
+    leagues: dict[str, list[str]] = {}
+    for f in files:
+        for league in f.uncovered_leagues:
+            leagues.setdefault(league, []).append(f.source_file)
+    return leagues
+
+
 def render_summary(summary: IngestSummary, console: Console) -> None:
     """One table, a file per line, then the reason of every refusal, failure and rejected row
     set on a line of its own (reasons are long; a table column would fold them unreadably)."""
@@ -89,6 +101,10 @@ def render_summary(summary: IngestSummary, console: Console) -> None:
                 "(all of them in raw.rejected_rows)",
                 soft_wrap=True,
             )
+    for league, files in uncovered_leagues(summary.files).items():
+        which = files[0] if len(files) == 1 else f"{len(files)} files, {files[0]} to {files[-1]}"
+        warning = uncovered_league_warning(league, ALIASES_SEED.name)
+        console.print(f"[yellow]warning[/yellow] ({which}): {warning}", soft_wrap=True)
     for note in summary.notes:
         console.print(f"[yellow]note:[/yellow] {note}", soft_wrap=True)
     for error in summary.errors:

@@ -9,8 +9,8 @@ differently (``Nott'm Forest`` and later ``Nottingham Forest``).
 A league is *covered* by the seed when the seed knows at least one of its teams. In a covered
 league a name the seed does not know is an error (:class:`UnknownTeams`), because it may be a
 new spelling of a known club and would otherwise become a second club with the same matches. A
-league the seed knows nothing of (Spain's ``SP1`` today) keeps its names as written, with a
-warning.
+league the seed knows nothing of (Spain's ``SP1`` today) keeps its names as written, with one
+warning line per league and ingest run (not one per row, team or file).
 """
 
 from __future__ import annotations
