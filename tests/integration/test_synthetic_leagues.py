@@ -17,7 +17,7 @@ from benchmarks.synthetic_leagues import LEAGUE_CODES, TEAMS, write_leagues
 from ml.config import Settings
 from ml.ingest import run_ingest
 from ml.ingest.load import REFUSED
-from ml.warehouse import connect
+from ml.warehouse.connection import connect
 
 LEAGUES = ("E0", "SP1")
 
