@@ -10,6 +10,13 @@
     them for this key (the earliest landed row, result or fixture): exactly the id every match had
     when it was keyed on the names as written, so ids already stored in ml.predictions and
     betting.bets keep pointing at their match, and a later spelling keeps the first one's id. -#}
+
+{#- A table, not a view like the other staging models: Postgres misjudges the filtered,
+    windowed self-join below as one row and plans nested loops over every raw row (minutes
+    per query on a league's 26 seasons, repeated by each test of this model), where one
+    build of the table and its statistics serve every reader. -#}
+{{ config(materialized='table', post_hook="{{ analyze_relation(this) }}") }}
+
 with
 
 matches as (
