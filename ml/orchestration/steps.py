@@ -426,7 +426,7 @@ def _refit(ctx: StepContext) -> StepOutcome:
 
 
 def _backtest(ctx: StepContext) -> StepOutcome:
-    from ml.betting.ledger import backtest
+    from ml.betting.backtest import backtest
 
     summary = backtest(
         ctx.settings, console=ctx.console, as_of=ctx.as_of, **ctx.options.args_for("backtest")
@@ -470,7 +470,7 @@ def _score(ctx: StepContext) -> StepOutcome:
 
 
 def _settle(ctx: StepContext) -> StepOutcome:
-    from ml.betting.ledger import settle
+    from ml.betting.settle import settle
 
     summary = settle(ctx.settings, console=ctx.console, as_of=ctx.as_of)
     return StepOutcome(
@@ -516,7 +516,7 @@ def _monitor(ctx: StepContext) -> StepOutcome:
 
 
 def _bet(ctx: StepContext) -> StepOutcome:
-    from ml.betting.ledger import place_bets
+    from ml.betting.place import place_bets
     from ml.modeling import registry
 
     args = ctx.options.args_for("bet")
@@ -566,7 +566,7 @@ def _report(ctx: StepContext) -> StepOutcome:
 
 
 def _catalogue() -> tuple[Step, ...]:
-    from ml.betting.ledger import BettingError
+    from ml.betting.warehouse import BettingError
     from ml.modeling.score import ScoreError
     from ml.modeling.train import TrainError
     from ml.monitoring.policy import PolicyError

@@ -27,7 +27,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from ml.betting.ledger import BettingError, backtest, place_bets, settle
+from ml.betting.backtest import backtest
+from ml.betting.place import place_bets
+from ml.betting.settle import settle
+from ml.betting.warehouse import BettingError
 from ml.config import Settings, get_settings
 from ml.ingest import run_ingest
 from ml.warehouse.connection import Connection, connect
