@@ -24,6 +24,8 @@ from ml.betting.strategies import BettingConfig, Strategy, load_config
 from ml.betting.warehouse import (
     PRICES,
     RESULTS,
+    SETTLED_BETS,
+    TRAINING_RUNS,
     BettingError,
     betting_sql,
     first_row,
@@ -90,6 +92,9 @@ class BacktestSummary:
 
 
 def _choose_run(conn: Connection, league: str, run_id: str | None) -> str:
+    """The walk-forward run to replay: ``run_id`` when given, the only run when there is one,
+    else the league's latest training run, as ``marts.mart_training_runs`` marks it (the one
+    place that decides; a view, so a run train has just written counts before dbt rebuilds)."""
     runs = conn.query_df(_WALK_FORWARD_RUNS_SQL, [league])
     if runs.empty:
         raise BettingError(
@@ -105,13 +110,14 @@ def _choose_run(conn: Connection, league: str, run_id: str | None) -> str:
         return run_id
     if len(runs) == 1:
         return str(runs["run_id"].iloc[0])
-    dated = runs.dropna(subset=["evaluated_at"])
-    if dated.empty:
+    latest = runs[runs["is_latest"].astype(bool)]
+    if latest.empty:
         raise BettingError(
-            f"several walk-forward runs for {league} and none in ml.model_evaluations: "
-            f"choose one with --run-id ({', '.join(sorted(runs['run_id']))})"
+            f"several walk-forward runs for {league} and none is the league's latest training "
+            f"run in {TRAINING_RUNS}: choose one with --run-id "
+            f"({', '.join(sorted(runs['run_id']))})"
         )
-    return str(dated.sort_values(["evaluated_at", "run_id"]).iloc[-1]["run_id"])
+    return str(latest["run_id"].iloc[0])
 
 
 def backtest_id(
@@ -156,7 +162,7 @@ def backtest(
     summary = BacktestSummary(source_run_id=None, league=settings.league)
     with connect(settings) as conn:
         apply_ddl(conn)
-        require_marts(conn, PRICES, RESULTS)
+        require_marts(conn, PRICES, RESULTS, SETTLED_BETS, TRAINING_RUNS)
         source_run_id = _choose_run(conn, settings.league, run_id)
         summary.source_run_id = source_run_id
         if model in CLOSING_PRICE_MODELS:
@@ -256,7 +262,7 @@ def _backtest_variant(
                 )
                 created = True
         bets, wins, staked, average_clv, profit = first_row(
-            conn, _BOOK_STATS_SQL, [book_id, strategy.name, book_id, strategy.name]
+            conn, _BOOK_STATS_SQL, [book_id, strategy.name]
         ) or (0, 0, 0, None, 0)
         summary.results.append(
             BacktestResult(
@@ -320,7 +326,7 @@ def simulate_backtest(
     """What :func:`backtest` would do with ``strategy`` on one walk-forward variant (default:
     the latest run and the model it selected), through the same :func:`simulate`, without
     writing anything: ``conn`` may be read-only."""
-    require_marts(conn, PRICES, RESULTS)
+    require_marts(conn, PRICES, RESULTS, TRAINING_RUNS)
     source_run_id = _choose_run(conn, league, run_id)
     if model in CLOSING_PRICE_MODELS:
         raise BettingError(

@@ -23,6 +23,7 @@ from ml.betting.settlement import BookState, Effective, judge
 from ml.betting.strategies import BettingConfig, load_config
 from ml.betting.warehouse import (
     RESULTS,
+    SETTLED_BETS,
     betting_sql,
     load_book,
     lock,
@@ -83,7 +84,7 @@ def settle(
     summary = SettlementSummary(run_id=f"settle-{uuid.uuid4().hex[:12]}", settled_at=settled_at)
     with connect(settings) as conn:
         apply_ddl(conn)
-        require_marts(conn, RESULTS)
+        require_marts(conn, RESULTS, SETTLED_BETS)
         with conn.transaction():
             lock(conn)
             bets = conn.query_df(_BETS_WITH_EFFECTIVE_SETTLEMENT_SQL)

@@ -45,6 +45,10 @@ BUILD = [
     "--select",
     "+fct_prematch_odds",
     "+fct_matches",
+    # the views on the ledgers that settle and backtest read (each bet's effective settlement,
+    # the latest training run)
+    "+mart_settled_bets",
+    "+mart_training_runs",
     "--exclude-resource-type",
     "test",
     "--exclude-resource-type",
