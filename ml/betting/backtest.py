@@ -19,7 +19,8 @@ from rich.console import Console
 
 from ml.betting.records import stable_id
 from ml.betting.render import render_backtest
-from ml.betting.simulation import ModelRef, Prospect, Simulation, simulate
+from ml.betting.settlement import MatchResult
+from ml.betting.simulation import ModelRef, Simulation, simulate
 from ml.betting.strategies import BettingConfig, Strategy, load_config
 from ml.betting.warehouse import (
     PRICES,
@@ -33,10 +34,10 @@ from ml.betting.warehouse import (
     float_or_none,
     lock,
     match_result,
+    prospect,
     record_strategy_versions,
     require_marts,
     resolve_as_of,
-    to_datetime,
     to_decimal,
     write,
 )
@@ -221,7 +222,6 @@ def _backtest_variant(
         )
         predictions = predictions.drop_duplicates("match_id", keep="last")
     results = {row.match_id: match_result(row) for row in predictions.itertuples(index=False)}
-    ref = ModelRef(model_name, variant=variant_name)
     for strategy in strategies:
         book_id = backtest_id(source_run_id, league, model_name, variant_name, strategy)
         created = False
@@ -229,17 +229,8 @@ def _backtest_variant(
             lock(conn)
             exists = first_value(conn, _COUNT_BACKTEST_SQL, [book_id])
             if not exists:
-                prices = conn.query_df(_BACKTEST_PRICES_SQL, [strategy.odds_source, *keys])
-                sim = simulate(
-                    strategy,
-                    _backtest_prospects(predictions, prices, source_run_id),
-                    results,
-                    book_id=book_id,
-                    run_id=invocation,
-                    model=ref,
-                    lead=config.backtest_lead,
-                    results_delay=config.results_delay,
-                    void_after=config.void_after,
+                sim = _simulate(
+                    conn, strategy, config, keys, predictions, results, book_id, invocation
                 )
                 record_strategy_versions(conn, [strategy], created_at)
                 write(conn, sim.bets, sim.settlements)
@@ -282,23 +273,32 @@ def _backtest_variant(
         )
 
 
-def _backtest_prospects(
-    predictions: pd.DataFrame, prices: pd.DataFrame, source_run_id: str
-) -> list[Prospect]:
+def _simulate(
+    conn: Connection,
+    strategy: Strategy,
+    config: BettingConfig,
+    keys: list[str],
+    predictions: pd.DataFrame,
+    results: dict[str, MatchResult],
+    book_id: str,
+    run_id: str,
+) -> Simulation:
+    """One strategy through one walk-forward variant (``keys``: run id, league, model,
+    variant) at the strategy's pre-match prices: what a backtest writes, or a dry run shows."""
+    source_run_id, _, model, variant = keys
+    prices = conn.query_df(_BACKTEST_PRICES_SQL, [strategy.odds_source, *keys])
     priced = predictions.merge(prices, on="match_id", how="inner")
-    return [
-        Prospect(
-            match_id=row.match_id,
-            league=row.league,
-            season=row.season,
-            kickoff_at=to_datetime(row.kickoff_at),
-            probabilities={"home": row.p_home, "draw": row.p_draw, "away": row.p_away},
-            prices={"home": row.home_odds, "draw": row.draw_odds, "away": row.away_odds},
-            prices_loaded_at=None if pd.isna(row.loaded_at) else to_datetime(row.loaded_at),
-            prediction_ref=source_run_id,
-        )
-        for row in priced.itertuples(index=False)
-    ]
+    return simulate(
+        strategy,
+        [prospect(row, source_run_id) for row in priced.itertuples(index=False)],
+        results,
+        book_id=book_id,
+        run_id=run_id,
+        model=ModelRef(model, variant=variant),
+        lead=config.backtest_lead,
+        results_delay=config.results_delay,
+        void_after=config.void_after,
+    )
 
 
 @dataclass
@@ -354,17 +354,6 @@ def simulate_backtest(
     keys = [source_run_id, league, model, variant]
     predictions = conn.query_df(_WALK_FORWARD_SQL, keys).drop_duplicates("match_id", keep="last")
     results = {row.match_id: match_result(row) for row in predictions.itertuples(index=False)}
-    prices = conn.query_df(_BACKTEST_PRICES_SQL, [strategy.odds_source, *keys])
     book_id = "dry-" + backtest_id(source_run_id, league, model, variant, strategy)
-    simulation = simulate(
-        strategy,
-        _backtest_prospects(predictions, prices, source_run_id),
-        results,
-        book_id=book_id,
-        run_id=book_id,
-        model=ModelRef(model, variant=variant),
-        lead=config.backtest_lead,
-        results_delay=config.results_delay,
-        void_after=config.void_after,
-    )
+    simulation = _simulate(conn, strategy, config, keys, predictions, results, book_id, book_id)
     return DryRun(source_run_id, model, variant, len(predictions), simulation)

@@ -13,14 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
-import pandas as pd
 from rich.console import Console
 
 from ml.betting.records import LIVE_BOOK, BetRecord
 from ml.betting.render import render_placement
-from ml.betting.simulation import ModelRef, Prospect, strike
+from ml.betting.simulation import ModelRef, strike
 from ml.betting.strategies import BettingConfig, load_config
 from ml.betting.warehouse import (
     PRICES,
@@ -28,10 +26,10 @@ from ml.betting.warehouse import (
     betting_sql,
     load_book,
     lock,
+    prospect,
     record_strategy_versions,
     require_marts,
     resolve_as_of,
-    to_datetime,
     write,
 )
 from ml.config import Settings
@@ -157,7 +155,7 @@ def place_bets(
                     bet = strike(
                         strategy,
                         book,
-                        _live_prospect(row),
+                        prospect(row, row.prediction_id),
                         placed_at=placed_at,
                         mode="live",
                         run_id=run_id,
@@ -175,16 +173,3 @@ def place_bets(
         )
     render_placement(summary, console)
     return summary
-
-
-def _live_prospect(row: Any) -> Prospect:
-    return Prospect(
-        match_id=row.match_id,
-        league=row.league,
-        season=row.season,
-        kickoff_at=to_datetime(row.kickoff_at),
-        probabilities={"home": row.p_home, "draw": row.p_draw, "away": row.p_away},
-        prices={"home": row.home_odds, "draw": row.draw_odds, "away": row.away_odds},
-        prices_loaded_at=None if pd.isna(row.loaded_at) else to_datetime(row.loaded_at),
-        prediction_ref=row.prediction_id,
-    )

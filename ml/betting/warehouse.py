@@ -29,6 +29,7 @@ import pandas as pd
 
 from ml.betting.records import BetRecord, SettlementRecord, records_frame
 from ml.betting.settlement import BookState, MatchResult
+from ml.betting.simulation import Prospect
 from ml.betting.strategies import SELECTIONS, Strategy
 from ml.clock import now, uk_local, utc_naive
 from ml.warehouse.connection import Connection, read_sql
@@ -173,4 +174,19 @@ def match_result(row: Any) -> MatchResult:
         home_goals=int_or_none(row.home_goals),
         away_goals=int_or_none(row.away_goals),
         closing=closing,
+    )
+
+
+def prospect(row: Any, prediction_ref: str) -> Prospect:
+    """A match a strategy may bet on (a row of predictions beside pre-match prices), live or in
+    a backtest; ``prediction_ref`` names the prediction (its id, or the walk-forward run)."""
+    return Prospect(
+        match_id=row.match_id,
+        league=row.league,
+        season=row.season,
+        kickoff_at=to_datetime(row.kickoff_at),
+        probabilities={"home": row.p_home, "draw": row.p_draw, "away": row.p_away},
+        prices={"home": row.home_odds, "draw": row.draw_odds, "away": row.away_odds},
+        prices_loaded_at=None if pd.isna(row.loaded_at) else to_datetime(row.loaded_at),
+        prediction_ref=prediction_ref,
     )
