@@ -23,37 +23,29 @@ settlements as (
 
 ),
 
-latest_revisions as (
+ledger_rows as (
 
+    -- one pass over the settlements (a CTE read once is inlined by Postgres; read three
+    -- times it is materialised, estimated at a few rows and joined in nested loops that take
+    -- minutes on a few thousand bets)
     select
-        bet_id,
-        max(revision) as revision
+        settlements.*,
+        row_number() over (
+            partition by settlements.bet_id, settlements.kind
+            order by settlements.revision desc
+        ) as newest_of_kind,
+        sum(settlements.profit) over (partition by settlements.bet_id) as net_profit,
+        max(settlements.settled_at) over (partition by settlements.bet_id) as last_settled_at
     from settlements
-    where kind = 'settlement'
-    group by bet_id
 
 ),
 
 effective_settlements as (
 
-    select settlements.*
-    from settlements
-    inner join latest_revisions
-        on
-            settlements.bet_id = latest_revisions.bet_id
-            and settlements.revision = latest_revisions.revision
-    where settlements.kind = 'settlement'
-
-),
-
-net_profits as (
-
-    select
-        bet_id,
-        cast(sum(profit) as decimal(14, 2)) as net_profit,
-        max(settled_at) as last_settled_at
-    from settlements
-    group by bet_id
+    select * from ledger_rows
+    where
+        kind = 'settlement'
+        and newest_of_kind = 1
 
 ),
 
@@ -93,13 +85,11 @@ final as (
         effective_settlements.profit as effective_profit,
         effective_settlements.closing_odds as effective_closing_odds,
         effective_settlements.clv as effective_clv,
-        net_profits.net_profit,
-        net_profits.last_settled_at
+        cast(effective_settlements.net_profit as decimal(14, 2)) as net_profit,
+        effective_settlements.last_settled_at
     from bets
     left join effective_settlements
         on bets.bet_id = effective_settlements.bet_id
-    left join net_profits
-        on bets.bet_id = net_profits.bet_id
 
 )
 
