@@ -3,7 +3,7 @@
 :func:`judge` decides what a bet's match means for it; :class:`BookState` keeps one
 (book, strategy) ledger's running bankroll and turns verdicts into settlement rows, including
 the reversal and re-settlement of a bet whose result was corrected. The live ledger
-(:mod:`ml.betting.ledger`) and the backtest simulation use the same code, so a backtest's
+(:mod:`ml.betting.settle`) and the backtest simulation use the same code, so a backtest's
 bankroll evolves exactly as a live one would.
 
 Void rule: a bet is void when its match has no result ``void_after`` after the kickoff the bet

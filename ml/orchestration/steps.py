@@ -494,7 +494,7 @@ def _refit(ctx: StepContext) -> StepOutcome:
 
 
 def _backtest(ctx: StepContext) -> StepOutcome:
-    from ml.betting.ledger import backtest
+    from ml.betting.backtest import backtest
 
     summary = backtest(
         ctx.settings, console=ctx.console, as_of=ctx.as_of, **ctx.options.args_for("backtest")
@@ -538,7 +538,7 @@ def _score(ctx: StepContext) -> StepOutcome:
 
 
 def _settle(ctx: StepContext) -> StepOutcome:
-    from ml.betting.ledger import settle
+    from ml.betting.settle import settle
 
     summary = settle(ctx.settings, console=ctx.console, as_of=ctx.as_of)
     return StepOutcome(
@@ -584,7 +584,7 @@ def _monitor(ctx: StepContext) -> StepOutcome:
 
 
 def _bet(ctx: StepContext) -> StepOutcome:
-    from ml.betting.ledger import place_bets
+    from ml.betting.place import place_bets
     from ml.modeling import registry
 
     args = ctx.options.args_for("bet")
@@ -682,7 +682,7 @@ def _catalogue() -> tuple[Step, ...]:
             _backtest,
             reads=("walk_forward", "marts"),
             writes=("backtests",),
-            errors=("ml.betting.ledger:BettingError",),
+            errors=("ml.betting.warehouse:BettingError",),
             hint="see ml/strategies.toml; `plpred backtest` runs this step alone",
             doc="the latest walk-forward predictions through every strategy, once per run",
             due=_backtest_due,
@@ -706,7 +706,7 @@ def _catalogue() -> tuple[Step, ...]:
             _settle,
             reads=("marts", "bets"),
             writes=("settlements",),
-            errors=("ml.betting.ledger:BettingError",),
+            errors=("ml.betting.warehouse:BettingError",),
             hint="`plpred settle` runs this step alone",
             doc="bets with a result known at the clock are settled; corrections re-settled",
             due=_settle_due,
@@ -728,7 +728,7 @@ def _catalogue() -> tuple[Step, ...]:
             _bet,
             reads=("predictions", "marts", "settlements"),
             writes=("bets",),
-            errors=("ml.betting.ledger:BettingError",),
+            errors=("ml.betting.warehouse:BettingError",),
             hint="see ml/strategies.toml and `plpred bet`",
             doc="every strategy bets at pre-match prices known at the clock, before kickoff",
             due=changed_since_last_run,

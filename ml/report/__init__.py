@@ -106,7 +106,7 @@ from .section import (
     Unavailable,
 )
 from .sections import SECTIONS
-from .sections.backtest import betting_verdict, choose_backtest
+from .sections.backtest import betting_verdict, chosen_backtest
 from .sections.live_bets import live_betting_verdict
 from .sections.live_record import live_record_figure, live_verdict
 from .sections.model_vs_market import market_verdict, model_market_figure, season_comparison
@@ -130,7 +130,7 @@ __all__ = [
     "betting_verdict",
     "build_report",
     "build_section",
-    "choose_backtest",
+    "chosen_backtest",
     "col",
     "esc",
     "figure_data_uri",

@@ -1,7 +1,9 @@
 -- The stored predictions (ml.predictions, every version), filtered, each with its match and
--- its result once the match is played. For: GET /v1/predictions.
+-- its result once the match is played. For: GET /v1/predictions, and GET
+-- /v1/predictions/{prediction_id} (prediction_id set: that one prediction, or no row).
 --
 -- Parameters:
+--   :prediction_id text = all       one prediction's id (model name:version:match id), or all
 --   :league text = all              football-data league code, or all
 --   :season text = all              season label such as 2024-25, or all
 --   :team text = all                a team playing home or away, or all
@@ -37,7 +39,8 @@ inner join marts.mart_match_features as features
 left join marts.fct_matches as matches
     on predictions.match_id = matches.match_id
 where
-    (:league = 'all' or predictions.league = :league)
+    (:prediction_id = 'all' or predictions.prediction_id = :prediction_id)
+    and (:league = 'all' or predictions.league = :league)
     and (:season = 'all' or features.season = :season)
     and (:team = 'all' or features.home_team = :team or features.away_team = :team)
     and features.kickoff_date >= :date_from

@@ -1,24 +1,11 @@
 -- One book's totals for the backtest summary: bets, wins, turnover, average CLV, profit.
--- Parameters: book id, strategy, book id, strategy.
-with latest as (
-    select bet_id, max(revision) as revision
-    from betting.settlements
-    where kind = 'settlement'
-    group by bet_id
-),
-effective as (
-    select s.bet_id, s.outcome, s.clv
-    from betting.settlements as s
-    inner join latest on s.bet_id = latest.bet_id and s.revision = latest.revision
-    where s.kind = 'settlement'
-)
+-- Each bet's effective settlement and net profit come from marts.mart_settled_bets (a view:
+-- it holds the backtest just written). Parameters: book id, strategy.
 select
     count(*) as bets,
-    sum(case when effective.outcome = 'win' then 1 else 0 end) as wins,
-    sum(case when effective.outcome in ('win', 'loss') then bets.stake else 0 end) as staked,
-    avg(case when effective.outcome in ('win', 'loss') then effective.clv end) as average_clv,
-    (select coalesce(sum(s.profit), 0) from betting.settlements as s
-        where s.book_id = ? and s.strategy = ?) as profit
-from betting.bets as bets
-left join effective on bets.bet_id = effective.bet_id
-where bets.book_id = ? and bets.strategy = ?
+    sum(case when effective_outcome = 'win' then 1 else 0 end) as wins,
+    sum(case when effective_outcome in ('win', 'loss') then stake else 0 end) as staked,
+    avg(case when effective_outcome in ('win', 'loss') then effective_clv end) as average_clv,
+    coalesce(sum(net_profit), 0) as profit
+from marts.mart_settled_bets
+where book_id = ? and strategy = ?

@@ -1,9 +1,13 @@
--- The walk-forward runs of a league with when they were evaluated, to find the latest.
+-- The walk-forward runs of a league that a backtest can replay, and which of them is the
+-- league's latest training run. marts.mart_training_runs decides "latest" (is_latest); it is
+-- a view, so a run that train has just written is there before the next dbt build.
 -- Parameters: league.
 select
     runs.run_id,
-    (select max(e.evaluated_at) from ml.model_evaluations as e where e.run_id = runs.run_id)
-        as evaluated_at
+    coalesce(training_runs.is_latest, false) as is_latest
 from (
-    select distinct run_id from ml.walk_forward_predictions where league = ?
+    select distinct run_id, league from ml.walk_forward_predictions where league = ?
 ) as runs
+left join marts.mart_training_runs as training_runs
+    on runs.run_id = training_runs.run_id and runs.league = training_runs.league
+order by runs.run_id

@@ -10,11 +10,12 @@
 -- A bankroll belongs to a (book, strategy): 'live' for real bets on upcoming matches, a
 -- backtest id (betting.backtests) for the walk-forward forecasts of one training run, model
 -- and variant replayed through one strategy version. is_latest_backtest marks, per strategy,
--- the backtest that book=latest-backtest names: the one created last; among the backtests of
--- one training run (created together) the model and variant that run selected
--- (ml.champion_decisions), then the one with most bets, then the lowest id. selected_by_run
--- says whether the model is the one its run selected. created_at_uk is when the backtest was
--- made (for the live book, its first bet), in UK time.
+-- the backtest that book=latest-backtest names; marts.mart_backtests decides which it is
+-- (is_latest: the one created last; among the backtests of one training run, created
+-- together, the model and variant that run selected, then the one with most bets, then the
+-- lowest id) and is a view, so a backtest just written counts before the next dbt build.
+-- selected_by_run says whether the model is the one its run selected. created_at_uk is when
+-- the backtest was made (for the live book, its first bet), in UK time.
 with
 
 bet_counts as (
@@ -52,63 +53,23 @@ settled as (
 
 ),
 
-backtest_books as (
-
-    select
-        backtests.backtest_id as book,
-        'backtest' as mode,
-        backtests.strategy,
-        backtests.source_run_id,
-        backtests.model,
-        backtests.variant,
-        case
-            when exists (
-                select 1
-                from ml.champion_decisions as decisions
-                where
-                    decisions.run_id = backtests.source_run_id
-                    and decisions.candidate_label = backtests.model || '/' || backtests.variant
-            ) then 1
-            else 0
-        end as selected,
-        backtests.n_bets,
-        backtests.created_at
-    from betting.backtests as backtests
-    where
-        backtests.league = :league
-        and (:strategy = 'all' or backtests.strategy = :strategy)
-
-),
-
-ranked as (
-
-    select
-        backtest_books.*,
-        row_number() over (
-            partition by backtest_books.strategy
-            order by
-                backtest_books.created_at desc,
-                backtest_books.selected desc,
-                backtest_books.n_bets desc,
-                backtest_books.book
-        ) as recency
-    from backtest_books
-
-),
-
 books as (
 
     select
-        book,
-        mode,
+        backtest_id as book,
+        'backtest' as mode,
         strategy,
         source_run_id,
         model,
         variant,
-        selected,
+        selected_by_run,
         created_at,
-        recency
-    from ranked
+        recency,
+        is_latest
+    from marts.mart_backtests
+    where
+        league = :league
+        and (:strategy = 'all' or strategy = :strategy)
 
     union all
 
@@ -119,9 +80,10 @@ books as (
         null as source_run_id,
         bet_counts.model_name as model,
         null as variant,
-        0 as selected,
+        null as selected_by_run,
         bet_counts.first_placed_at as created_at,
-        0 as recency
+        0 as recency,
+        false as is_latest
     from bet_counts
     where
         bet_counts.book_id = 'live'
@@ -138,7 +100,7 @@ final as (
         books.source_run_id,
         books.model,
         books.variant,
-        case when books.mode = 'backtest' then books.selected = 1 end as selected_by_run,
+        books.selected_by_run,
         coalesce(bet_counts.bets, 0) as bets,
         coalesce(settled.settled, 0) as settled,
         cast(coalesce(settled.profit, 0) as double precision) as profit,
@@ -147,7 +109,7 @@ final as (
         (bet_counts.last_kickoff_at at time zone 'UTC') at time zone 'Europe/London'
             as last_kickoff_uk,
         (books.created_at at time zone 'UTC') at time zone 'Europe/London' as created_at_uk,
-        books.recency = 1 as is_latest_backtest,
+        books.is_latest as is_latest_backtest,
         books.created_at,
         books.recency
     from books

@@ -12,54 +12,18 @@
 -- into duckdb or psql, the query needs the id itself.
 -- outcome is the bet's effective settlement (its latest revision); open bets have none. profit
 -- sums every settlement and reversal row of the bet, so a corrected result counts once, as
--- corrected; running_bankroll is the starting bankroll plus the profit of this bet and every
--- earlier one. Times are shown in UK time (kickoff_at_uk, placed_at_uk), converted from the
--- stored UTC with AT TIME ZONE, which DuckDB and Postgres read alike.
+-- corrected (both from marts.mart_settled_bets, a view: current without a build);
+-- running_bankroll is the starting bankroll plus the profit of this bet and every earlier one.
+-- Times are shown in UK time (kickoff_at_uk, placed_at_uk), converted from the stored UTC with
+-- AT TIME ZONE, which DuckDB and Postgres read alike.
 with
 
 bets as (
 
-    select * from betting.bets
+    select * from marts.mart_settled_bets
     where
         strategy = :strategy
         and book_id = :book
-
-),
-
-latest_revisions as (
-
-    select
-        bet_id,
-        max(revision) as revision
-    from betting.settlements
-    where kind = 'settlement'
-    group by bet_id
-
-),
-
-effective as (
-
-    select
-        settlements.bet_id,
-        settlements.outcome,
-        settlements.result,
-        settlements.clv
-    from betting.settlements as settlements
-    inner join latest_revisions
-        on
-            settlements.bet_id = latest_revisions.bet_id
-            and settlements.revision = latest_revisions.revision
-    where settlements.kind = 'settlement'
-
-),
-
-profits as (
-
-    select
-        bet_id,
-        sum(profit) as profit
-    from betting.settlements
-    group by bet_id
 
 ),
 
@@ -75,26 +39,22 @@ final as (
         cast(bets.stake as double precision) as stake,
         bets.p_model,
         bets.p_implied,
-        effective.result,
-        effective.outcome,
-        cast(profits.profit as double precision) as profit,
+        bets.effective_result as result,
+        bets.effective_outcome as outcome,
+        cast(bets.net_profit as double precision) as profit,
         cast(
-            bets.bankroll_start + sum(coalesce(profits.profit, 0)) over (
+            bets.bankroll_start + sum(coalesce(bets.net_profit, 0)) over (
                 order by bets.kickoff_at, bets.bet_id
                 rows between unbounded preceding and current row
             ) as double precision
         ) as running_bankroll,
-        effective.clv,
+        bets.effective_clv as clv,
         (bets.placed_at at time zone 'UTC') at time zone 'Europe/London' as placed_at_uk,
         bets.bet_id,
         bets.kickoff_at
     from bets
     left join marts.mart_match_features as matches
         on bets.match_id = matches.match_id
-    left join effective
-        on bets.bet_id = effective.bet_id
-    left join profits
-        on bets.bet_id = profits.bet_id
 
 )
 

@@ -1,16 +1,17 @@
--- The backtests of a league (one per source run, model, variant and strategy version), newest
--- first, so the report can pick the ones replaying the latest training run.
+-- The backtest the report shows: the source run, model and variant of the league's latest
+-- backtest. marts.mart_backtests decides which backtest of each strategy is the latest
+-- (is_latest, as book=latest-backtest and the dashboards read it); across strategies, the one
+-- created last. A view: a backtest just written is there before the next dbt build.
 -- Parameters: league.
 select
-    backtest_id,
     source_run_id,
     model,
-    variant,
-    strategy,
-    n_bets,
-    created_at
-from betting.backtests
-where league = ?
+    variant
+from marts.mart_backtests
+where
+    league = ?
+    and is_latest
 order by
     created_at desc,
     backtest_id
+limit 1

@@ -27,7 +27,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from ml.betting.ledger import BettingError, backtest, place_bets, settle
+from ml.betting.backtest import backtest
+from ml.betting.place import place_bets
+from ml.betting.settle import settle
+from ml.betting.warehouse import BettingError
 from ml.config import Settings, get_settings
 from ml.ingest import run_ingest
 from ml.warehouse.connection import Connection, connect
@@ -42,6 +45,10 @@ BUILD = [
     "--select",
     "+fct_prematch_odds",
     "+fct_matches",
+    # the views on the ledgers that settle and backtest read (each bet's effective settlement,
+    # the latest training run)
+    "+mart_settled_bets",
+    "+mart_training_runs",
     "--exclude-resource-type",
     "test",
     "--exclude-resource-type",

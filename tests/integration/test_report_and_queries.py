@@ -28,7 +28,8 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from ml.betting.ledger import backtest, place_bets
+from ml.betting.backtest import backtest
+from ml.betting.place import place_bets
 from ml.clock import uk_local
 from ml.config import PROJECT_ROOT, QUERIES_DIR, Settings, get_settings
 from ml.ingest import run_ingest

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from ml.betting.ledger import place_bets
+from ml.betting.place import place_bets
 from ml.clock import UK
 from ml.config import Settings, get_settings
 from ml.warehouse.connection import connect

@@ -126,7 +126,7 @@ def test_times_are_utc_and_reasons_show_them_in_uk_time() -> None:
 def test_as_of_is_taken_as_utc_or_converted_from_its_zone() -> None:
     from datetime import UTC
 
-    from ml.betting.ledger import fmt_uk, resolve_as_of
+    from ml.betting.warehouse import fmt_uk, resolve_as_of
     from ml.clock import UK
 
     utc = datetime(2026, 3, 29, 13, 30)

@@ -24,7 +24,7 @@ from ml.report import (
     bankroll_start,
     best_edge,
     betting_verdict,
-    choose_backtest,
+    chosen_backtest,
     col,
     figure_data_uri,
     fmt_kickoff,
@@ -95,29 +95,14 @@ def test_market_verdicts_are_honest_whichever_way_they_go() -> None:
     assert "no market prices" in market_verdict(better.iloc[0:0], "x/y")
 
 
-def test_the_backtest_shown_replays_the_latest_run_and_its_selected_model() -> None:
-    backtests = pd.DataFrame(
-        [
-            ("bt-3", "run-new", "logistic", "football", "seed"),
-            ("bt-2", "run-new", "hgb", "with_market", "seed"),
-            ("bt-1", "run-old", "hgb", "with_market", "seed"),
-        ],
-        columns=["backtest_id", "source_run_id", "model", "variant", "strategy"],
+def test_the_backtest_shown_is_the_one_the_mart_marks_latest() -> None:
+    # sql/report/select_backtests.sql returns the latest backtest (marts.mart_backtests decides;
+    # its dbt unit test covers how): the report shows its run, model and variant
+    latest = pd.DataFrame(
+        [("run-new", "hgb", "with_market")], columns=["source_run_id", "model", "variant"]
     )
-    assert choose_backtest(backtests, "run-new", "hgb/with_market") == (
-        "run-new",
-        "hgb",
-        "with_market",
-    )
-    assert choose_backtest(backtests, "run-old", "hgb/with_market")[0] == "run-old"
-    # a run never backtested: the newest backtested run, its selected model if it has one
-    assert choose_backtest(backtests, "run-x", "logistic/football") == (
-        "run-new",
-        "logistic",
-        "football",
-    )
-    assert choose_backtest(backtests, None, None) == ("run-new", "logistic", "football")
-    assert choose_backtest(backtests.iloc[0:0], "run-new", None) is None
+    assert chosen_backtest(latest) == ("run-new", "hgb", "with_market")
+    assert chosen_backtest(latest.iloc[0:0]) is None
     assert split_label("hgb/with_market") == ("hgb", "with_market")
     assert split_label("") is None
 

@@ -21,9 +21,10 @@ from ml.api.schemas import (
     SimulateOut,
     StrategyOut,
 )
-from ml.betting.ledger import BettingError, simulate_backtest
+from ml.betting.backtest import simulate_backtest
 from ml.betting.settlement import WIN
 from ml.betting.strategies import load_config, parse_config
+from ml.betting.warehouse import BettingError
 from ml.config import ConfigError
 
 router = APIRouter(tags=["betting"])

@@ -122,7 +122,7 @@ def prediction(
     app: AppState, prediction_id: Annotated[str, Path(min_length=1, max_length=200)]
 ) -> dict:
     with app.warehouse.read() as conn:
-        rows = sql.frame(conn, "predictions__one", prediction_id=prediction_id)
+        rows = sql.frame(conn, "predictions__list", prediction_id=prediction_id, row_limit=1)
     if rows.empty:
         raise ApiError(404, "not_found", f"no prediction {prediction_id!r} in ml.predictions")
     return sql.records(rows)[0]

@@ -9,7 +9,12 @@ from ..format import Column, col, esc, fmt_money, fmt_pct, html_table, signed_pc
 from ..section import ReportContext
 
 LEDGERS = ("betting.bets", "betting.settlements", "betting.backtests")
-MARTS = ("marts.mart_betting_performance", "marts.mart_bankroll_daily")
+MARTS = (
+    "marts.mart_betting_performance",
+    "marts.mart_bankroll_daily",
+    "marts.mart_settled_bets",
+    "marts.mart_backtests",
+)
 MARTS_NOT_BUILT = (
     "The betting marts are not built: run <code>plpred transform</code> after betting."
 )

@@ -1,7 +1,7 @@
-"""Backtest: the latest training run's walk-forward forecasts replayed through every strategy
-(sql/report/select_backtests.sql to choose the book, select_betting_performance.sql,
-select_bankroll_daily.sql, select_market_margin.sql), with the bankroll curves. The live book
-is :mod:`~ml.report.sections.live_bets`."""
+"""Backtest: the latest backtest's walk-forward forecasts replayed through every strategy
+(sql/report/select_backtests.sql names it, as marts.mart_backtests decides;
+select_betting_performance.sql, select_bankroll_daily.sql, select_market_margin.sql), with the
+bankroll curves. The live book is :mod:`~ml.report.sections.live_bets`."""
 
 from __future__ import annotations
 
@@ -24,7 +24,6 @@ from ..format import (
     notice,
     paragraph,
     signed_pct,
-    split_label,
     toned,
 )
 from ..section import Card, Fragment, ReportContext, ReportSection, Unavailable
@@ -46,23 +45,13 @@ class Backtest:
     margin: float | None  # the market average's margin over the backtest's seasons
 
 
-def choose_backtest(
-    backtests: pd.DataFrame, run_id: str | None, label: str | None
-) -> tuple[str, str, str] | None:
-    """Which backtests to show: those replaying ``run_id`` with the run's selected model,
-    else the newest source run's most recent model and variant. ``backtests`` is newest first
-    (sql/report/select_backtests.sql)."""
+def chosen_backtest(backtests: pd.DataFrame) -> tuple[str, str, str] | None:
+    """The source run, model and variant of the league's latest backtest
+    (sql/report/select_backtests.sql: ``marts.mart_backtests`` decides which is the latest),
+    or None before the first backtest."""
     if backtests.empty:
         return None
-    runs = backtests[backtests["source_run_id"] == run_id] if run_id else backtests.iloc[0:0]
-    if runs.empty:
-        runs = backtests[backtests["source_run_id"] == backtests["source_run_id"].iloc[0]]
-    selected = split_label(label)
-    if selected is not None:
-        match = runs[(runs["model"] == selected[0]) & (runs["variant"] == selected[1])]
-        if not match.empty:
-            runs = match
-    first = runs.iloc[0]
+    first = backtests.iloc[0]
     return str(first["source_run_id"]), str(first["model"]), str(first["variant"])
 
 
@@ -140,12 +129,7 @@ def load(ctx: ReportContext) -> Backtest:
     fresh = ctx.query("select_betting_freshness").iloc[0]
     if int(fresh["ledger_bets"]) == 0:
         raise Unavailable(NO_BETS + ".")
-    run = ctx.run
-    chosen = choose_backtest(
-        ctx.query("select_backtests", [ctx.league]),
-        run.run_id if run else None,
-        run.label if run else None,
-    )
+    chosen = chosen_backtest(ctx.query("select_backtests", [ctx.league]))
     params = book_params(*(chosen or ("", "", "")), ctx.league)
     performance = ctx.query("select_betting_performance", params)
     daily = ctx.query("select_bankroll_daily", params)

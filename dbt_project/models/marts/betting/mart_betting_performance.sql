@@ -1,14 +1,14 @@
 {#- How each strategy did, per book (live, or one backtest), strategy and season of the matches
     bet on, plus one row per book and strategy with season = 'all'.
-    Counts and turnover use each bet's effective settlement (its settlement row of the highest
-    revision); profit sums every ledger row, reversals included, which nets to the same. The
-    drawdown follows the bankroll row by row in ledger order (seq) from the bankroll before
+    Counts and turnover use each bet's effective settlement (mart_settled_bets: its settlement
+    row of the highest revision); profit sums every ledger row, reversals included, which nets
+    to the same. The drawdown follows the bankroll row by row in ledger order (seq) from the bankroll before
     the scope's first row. -#}
 with
 
-bets as (
+settled_bets as (
 
-    select * from {{ ref('stg_betting__bets') }}
+    select * from {{ ref('mart_settled_bets') }}
 
 ),
 
@@ -24,67 +24,31 @@ backtests as (
 
 ),
 
-bets_scoped as (
+bet_outcomes as (
 
     select
-        bet_id,
         book_id,
         mode,
         strategy,
         season,
-        stake
-    from bets
+        bet_id,
+        stake,
+        effective_outcome as outcome,
+        effective_clv as clv
+    from settled_bets
 
     union all
 
     select
-        bet_id,
         book_id,
         mode,
         strategy,
         'all' as season,
-        stake
-    from bets
-
-),
-
-latest_revisions as (
-
-    select
         bet_id,
-        max(revision) as revision
-    from settlements
-    where kind = 'settlement'
-    group by bet_id
-
-),
-
-effective_settlements as (
-
-    select settlements.*
-    from settlements
-    inner join latest_revisions
-        on
-            settlements.bet_id = latest_revisions.bet_id
-            and settlements.revision = latest_revisions.revision
-    where settlements.kind = 'settlement'
-
-),
-
-bet_outcomes as (
-
-    select
-        bets_scoped.book_id,
-        bets_scoped.mode,
-        bets_scoped.strategy,
-        bets_scoped.season,
-        bets_scoped.bet_id,
-        bets_scoped.stake,
-        effective_settlements.outcome,
-        effective_settlements.clv
-    from bets_scoped
-    left join effective_settlements
-        on bets_scoped.bet_id = effective_settlements.bet_id
+        stake,
+        effective_outcome as outcome,
+        effective_clv as clv
+    from settled_bets
 
 ),
 
@@ -114,16 +78,16 @@ bet_counts as (
 ledger_rows as (
 
     select
-        bets_scoped.book_id,
-        bets_scoped.strategy,
-        bets_scoped.season,
+        bet_outcomes.book_id,
+        bet_outcomes.strategy,
+        bet_outcomes.season,
         settlements.seq,
         settlements.profit,
         settlements.bankroll_after,
         settlements.bankroll_after - settlements.profit as bankroll_before
     from settlements
-    inner join bets_scoped
-        on settlements.bet_id = bets_scoped.bet_id
+    inner join bet_outcomes
+        on settlements.bet_id = bet_outcomes.bet_id
 
 ),
 

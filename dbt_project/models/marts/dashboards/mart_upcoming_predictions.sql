@@ -1,5 +1,5 @@
 {#- Matches still to be played that the champion has predicted: the prediction in force (the
-    newest, by whichever version was champion then), the market's pre-match prices and their
+    newest, by whichever version was champion then: int_predictions_ranked decides), the market's pre-match prices and their
     probabilities with the margin removed proportionally, and the edge (model minus market,
     in probability points) of each selection. expected_return is p_model * price - 1 of the
     selection with the best edge, at the margin-carrying price: above 0 is a value bet on
@@ -9,7 +9,7 @@ with
 
 predictions as (
 
-    select * from {{ ref('stg_ml__predictions') }}
+    select * from {{ ref('int_predictions_ranked') }}
 
 ),
 
@@ -21,13 +21,8 @@ features as (
 
 in_force as (
 
-    select
-        predictions.*,
-        row_number() over (
-            partition by predictions.match_id
-            order by predictions.predicted_at desc, predictions.model_version desc
-        ) as newest_first
-    from predictions
+    select * from predictions
+    where newest_first = 1
 
 ),
 
@@ -56,9 +51,7 @@ compared as (
         features.prematch_market_away_prob_proportional as market_p_away
     from features
     inner join in_force
-        on
-            features.match_id = in_force.match_id
-            and in_force.newest_first = 1
+        on features.match_id = in_force.match_id
     where not features.is_played
 
 ),

@@ -1,6 +1,6 @@
 {#- The champion's live record, one row per played match it predicted before kickoff: the
     prediction in force at kickoff (the newest one made before it, by whichever version was
-    champion then), beside the market's pre-match view (average odds, margin removed
+    champion then: int_predictions_ranked decides), beside the market's pre-match view (average odds, margin removed
     proportionally: what a bettor could take) and its closing view (Pinnacle's closing odds,
     else the market average's: the yardstick), with the RPS and log loss of each on the same
     match. The replay summary, the report and the dashboards read their live numbers here.
@@ -9,7 +9,7 @@ with
 
 predictions as (
 
-    select * from {{ ref('stg_ml__predictions') }}
+    select * from {{ ref('int_predictions_ranked') }}
 
 ),
 
@@ -19,25 +19,10 @@ matches as (
 
 ),
 
-before_kickoff as (
-
-    select
-        predictions.*,
-        row_number() over (
-            partition by predictions.match_id
-            order by predictions.predicted_at desc, predictions.model_version desc
-        ) as newest_first
-    from predictions
-    inner join matches
-        on predictions.match_id = matches.match_id
-    where predictions.predicted_at < matches.kickoff_at
-
-),
-
 in_force as (
 
-    select * from before_kickoff
-    where newest_first = 1
+    select * from predictions
+    where newest_before_kickoff_first = 1
 
 ),
 
