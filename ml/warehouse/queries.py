@@ -263,23 +263,23 @@ def _value(query: NamedQuery, values: Mapping[str, str], name: str) -> str | Non
 
 
 def latest_backtest(settings: Settings, strategy: str | None, league: str | None = None) -> str:
-    """The backtest id ``book=latest-backtest`` stands for: the first backtest of ``strategy``
-    (any strategy when None or 'all') in ``betting__books``' order, where ``is_latest_backtest``
-    marks one per strategy; across strategies, the one created last."""
+    """The backtest id ``book=latest-backtest`` stands for, as ``marts.mart_backtests`` decides
+    it (through ``betting__books``): the latest of ``strategy`` (``is_latest_backtest``), or the
+    league's latest over every strategy when None or 'all' (``is_latest_of_league``)."""
     league = league or settings.league
     wanted = strategy if strategy and strategy != "all" else "all"
     books_query = load_query(BOOKS_QUERY)
     sql, params = bind(books_query, {"league": league, "strategy": wanted})
     with connect(settings) as conn:
         books = conn.query_df(sql, params)
-    latest = books[(books["mode"] == "backtest") & books["is_latest_backtest"].astype(bool)]
+    flag = "is_latest_of_league" if wanted == "all" else "is_latest_backtest"
+    latest = books[(books["mode"] == "backtest") & books[flag].astype(bool)]
     if latest.empty:
         who = f"strategy {wanted}" if wanted != "all" else "any strategy"
         raise QueryError(
             f"book={LATEST_BACKTEST}: there is no backtest of {who} in {league} yet "
             f"(`plpred backtest` makes them; `plpred sql {BOOKS_QUERY}` lists the books)"
         )
-    latest = latest.sort_values(["created_at_uk", "book"], ascending=[False, True], kind="stable")
     return str(latest.iloc[0]["book"])
 
 

@@ -10,7 +10,8 @@
 -- A bankroll belongs to a (book, strategy): 'live' for real bets on upcoming matches, a
 -- backtest id (betting.backtests) for the walk-forward forecasts of one training run, model
 -- and variant replayed through one strategy version. is_latest_backtest marks, per strategy,
--- the backtest that book=latest-backtest names; marts.mart_backtests decides which it is
+-- the backtest that book=latest-backtest names (is_latest_of_league: the one it names with
+-- strategy=all, the league's latest over every strategy); marts.mart_backtests decides which it is
 -- (is_latest: the one created last; among the backtests of one training run, created
 -- together, the model and variant that run selected, then the one with most bets, then the
 -- lowest id) and is a view, so a backtest just written counts before the next dbt build.
@@ -65,7 +66,8 @@ books as (
         selected_by_run,
         created_at,
         recency,
-        is_latest
+        is_latest,
+        is_latest_of_league
     from marts.mart_backtests
     where
         league = :league
@@ -83,7 +85,8 @@ books as (
         null as selected_by_run,
         bet_counts.first_placed_at as created_at,
         0 as recency,
-        false as is_latest
+        false as is_latest,
+        false as is_latest_of_league
     from bet_counts
     where
         bet_counts.book_id = 'live'
@@ -110,6 +113,7 @@ final as (
             as last_kickoff_uk,
         (books.created_at at time zone 'UTC') at time zone 'Europe/London' as created_at_uk,
         books.is_latest as is_latest_backtest,
+        books.is_latest_of_league,
         books.created_at,
         books.recency
     from books
@@ -138,7 +142,8 @@ select
     first_kickoff_uk,
     last_kickoff_uk,
     created_at_uk,
-    is_latest_backtest
+    is_latest_backtest,
+    is_latest_of_league
 from final
 order by
     case when mode = 'live' then 0 else 1 end,

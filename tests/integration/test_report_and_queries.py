@@ -226,6 +226,9 @@ def test_the_books_list_every_backtest_and_latest_backtest_resolves(pipeline: Se
     latest = listed[listed["is_latest_backtest"].astype(bool)]
     assert sorted(latest["strategy"]) == sorted({s for _, s, _ in backtests})  # one each
     assert set(latest["model"] + "/" + latest["variant"]) == {selected}
+    # One latest over every strategy, and it is one of the strategies' latest.
+    league_latest = listed[listed["is_latest_of_league"].astype(bool)]
+    assert len(league_latest) == 1 and bool(league_latest["is_latest_backtest"].iloc[0])
     strategy = str(latest.sort_values("bets").iloc[-1]["strategy"])
     book = str(latest.sort_values("bets").iloc[-1]["book"])
     by_shortcut = run_query(

@@ -3,7 +3,8 @@
     and is_latest on the latest backtest of each league and strategy: the one place that says
     which backtest is "the latest". The latest is the one created last; among the backtests of
     one training run (created together) the model and variant the run selected
-    (mart_training_runs), then the most bets, then the lowest id. book=latest-backtest
+    (mart_training_runs), then the most bets, then the lowest id; is_latest_of_league is the
+    same order over every strategy of the league. book=latest-backtest
     (betting__books), the report's backtest section and mart_bets read it.
     A view, not a table: plpred backtest writes between two dbt builds, and whoever asks right
     after it (plpred sql, the report) must see that backtest. -#}
@@ -48,7 +49,15 @@ ranked as (
                 case when selections.selected_by_run then 0 else 1 end,
                 backtests.n_bets desc,
                 backtests.backtest_id
-        ) as recency
+        ) as recency,
+        row_number() over (
+            partition by backtests.league
+            order by
+                backtests.created_at desc,
+                case when selections.selected_by_run then 0 else 1 end,
+                backtests.n_bets desc,
+                backtests.backtest_id
+        ) as league_recency
     from backtests
     inner join selections
         on backtests.backtest_id = selections.backtest_id
@@ -72,7 +81,8 @@ final as (
         backtests.created_at,
         ranked.selected_by_run,
         cast(ranked.recency as integer) as recency,
-        ranked.recency = 1 as is_latest
+        ranked.recency = 1 as is_latest,
+        ranked.league_recency = 1 as is_latest_of_league
     from backtests
     inner join ranked
         on backtests.backtest_id = ranked.backtest_id
