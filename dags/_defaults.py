@@ -109,9 +109,13 @@ def publish_task(
         execution_timeout=timedelta(minutes=1),
         doc_md=doc,
     )
-    def publish(leagues: list[str], **context) -> dict:
+    def publish(**context) -> dict:
         from ml.orchestration import tasks as orchestration
 
+        # Pulled, not passed as an argument: an argument would make the `leagues` task an
+        # upstream, and its success alone would satisfy "min one success" when every
+        # league's step was skipped.
+        leagues = context["ti"].xcom_pull(task_ids="leagues") or []
         outcome = {"as_of": orchestration.clock_of(context).isoformat(), "leagues": list(leagues)}
         orchestration.carry_clock(context, outlet, outcome, leagues)
         return outcome

@@ -110,7 +110,7 @@ def plpred_ingest() -> None:
         "Some league's ingest changed the raw tables: update `plpred_raw_tables` once, with "
         "the run's clock and leagues. Skipped (no event, nothing scheduled) when every "
         "league's ingest was skipped.",
-    )(leagues)
+    )()
     loaded >> publish
 
 

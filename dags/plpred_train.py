@@ -139,7 +139,7 @@ def plpred_train() -> None:
             "Schedule `plpred_score_and_bet` at this run's clock, over its leagues, whatever "
             "the steps did.",
             trigger_rule="none_failed",
-        )(leagues),
+        )(),
     )
 
 
