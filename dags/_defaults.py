@@ -18,9 +18,9 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Asset, task
+from airflow.sdk import Asset, Param, task
 
-from ml.orchestration.tasks import WAREHOUSE_POOL
+from ml.orchestration.tasks import LEAGUES_PARAM, WAREHOUSE_POOL, default_leagues
 
 # The URIs are names of things, not locations: the warehouse itself is whatever the settings
 # (or the Airflow connection) say, DuckDB or Postgres.
@@ -53,6 +53,76 @@ DEFAULT_ARGS = {
 }
 
 
+def leagues_param() -> dict[str, Param]:
+    """The ``leagues`` param of every DAG: the league codes its per-league tasks map over
+    (``["all"]``: every league with data), by default ``PLPRED_LEAGUE`` (else ``["E0"]``). The
+    DAGs an asset event triggers take the leagues it carries instead."""
+    return {
+        LEAGUES_PARAM: Param(
+            default_leagues(),
+            type="array",
+            items={"type": "string"},
+            minItems=1,
+            description='football-data league codes (E0, E1, SP1, ...), or ["all"]: every '
+            "league with data. Each per-league task runs once per league (dynamic task mapping).",
+        )
+    }
+
+
+def leagues_task(*, from_source: bool = False):
+    """The task whose list the per-league tasks map over (:func:`per_league`): the leagues
+    carried by the triggering asset events, else the ``leagues`` param, ``all`` resolved against
+    the source (``from_source``, for ingest) or the warehouse (``ml.orchestration.tasks.leagues_of``)."""
+
+    @task(
+        task_id="leagues",
+        multiple_outputs=False,
+        execution_timeout=timedelta(minutes=5),
+        doc_md="The leagues this run's per-league tasks map over.",
+    )
+    def leagues(**context) -> list[str]:
+        from ml.orchestration import tasks as orchestration
+
+        return orchestration.leagues_of(context, from_source=from_source)
+
+    return leagues()
+
+
+def per_league(step, leagues):
+    """``step`` (a :func:`step_task`) mapped over ``leagues`` (the output of
+    :func:`leagues_task`): one task instance per league, each told every league of the run."""
+    return step.partial(leagues=leagues).expand(league=leagues)
+
+
+def publish_task(
+    task_id: str, outlet: Asset, doc: str, *, trigger_rule: str = "none_failed_min_one_success"
+):
+    """A task that updates ``outlet`` once for the whole run, after its (mapped) steps, with
+    the run's clock and leagues on the event: one event per run, so the DAG it schedules runs
+    once, on every league's data, not once per league as each mapped task finishes."""
+
+    @task(
+        task_id=task_id,
+        multiple_outputs=False,
+        outlets=[outlet],
+        trigger_rule=trigger_rule,
+        execution_timeout=timedelta(minutes=1),
+        doc_md=doc,
+    )
+    def publish(**context) -> dict:
+        from ml.orchestration import tasks as orchestration
+
+        # Pulled, not passed as an argument: an argument would make the `leagues` task an
+        # upstream, and its success alone would satisfy "min one success" when every
+        # league's step was skipped.
+        leagues = context["ti"].xcom_pull(task_ids="leagues") or []
+        outcome = {"as_of": orchestration.clock_of(context).isoformat(), "leagues": list(leagues)}
+        orchestration.carry_clock(context, outlet, outcome, leagues)
+        return outcome
+
+    return publish
+
+
 def step_task(
     name: str,
     doc: str,
@@ -65,7 +135,9 @@ def step_task(
     """A task that runs the catalogue step ``name`` at the run's clock (``ml.orchestration.tasks``).
 
     It fails when the step fails, is skipped when the step had nothing to do, and puts its
-    clock on the asset events it emits."""
+    clock and the run's leagues on the asset events it emits. Called, it runs a step that runs
+    once for every league; a per-league step is mapped over the run's leagues
+    (:func:`per_league`)."""
 
     @task(
         task_id=name,
@@ -76,13 +148,21 @@ def step_task(
         doc_md=doc,
         **task_args,
     )
-    def run(**context) -> dict:
+    def run(league: str | None = None, leagues: list[str] | None = None, **context) -> dict:
         from ml.orchestration import tasks as orchestration
 
         params = context.get("params") or {}
-        outcome = orchestration.run_step(name, context, force=bool(params.get(f"force_{name}")))
+        outcome = orchestration.run_step(
+            name,
+            context,
+            force=bool(params.get(f"force_{name}")),
+            league=league,
+            leagues=leagues or (),
+        )
         for outlet in outlets:
-            orchestration.carry_clock(context, outlet, outcome)
+            orchestration.carry_clock(
+                context, outlet, outcome, leagues or orchestration.leagues_of(context)
+            )
         return outcome
 
     return run

@@ -11,13 +11,18 @@ and the fixtures.
 - **A failed attempt leaves the warehouse as it was**: each file is one transaction, so a failed
   file leaves no row (only its `raw.load_log` entry); files loaded before it stay, and loading
   them again changes nothing.
-- **Asset**: a run that changed the raw tables updates `plpred_raw_tables`, which schedules
+- **Leagues**: the `leagues` param (default `PLPRED_LEAGUE`, else `["E0"]`; `["all"]`: every
+  league folder of a local source, every football-data league on the web). The `ingest` task
+  is mapped over them (dynamic task mapping), one instance per league, so on several workers
+  the leagues load side by side (on Postgres; DuckDB takes one at a time).
+- **Asset**: when some league's ingest changed the raw tables, `publish_raw` updates
+  `plpred_raw_tables` once, carrying the clock and the leagues, which schedules
   `plpred_transform`. A run where every file was unchanged is *skipped* and schedules nothing.
 - **Clock**: the run's logical date. With a snapshot archive (`snapshots`), the files are
   those captured at or before it, so `airflow dags backfill` over the snapshot dates replays
   the season through Airflow; the asset event carries the clock to the DAGs downstream.
 
-Settings: `PLPRED_SOURCE`, `PLPRED_LEAGUE`, `PLPRED_TARGET` (or the Airflow connection named by
+Settings: `PLPRED_SOURCE`, `PLPRED_TARGET` (or the Airflow connection named by
 `PLPRED_WAREHOUSE_CONN_ID`), as for the CLI.
 """
 
@@ -25,7 +30,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from _defaults import DEFAULT_ARGS, RAW_TABLES, TAGS, step_task
+from _defaults import (
+    DEFAULT_ARGS,
+    RAW_TABLES,
+    TAGS,
+    leagues_param,
+    leagues_task,
+    per_league,
+    publish_task,
+    step_task,
+)
 from airflow.sdk import (
     CronTriggerTimetable,
     ExceptionRetryPolicy,
@@ -71,23 +85,33 @@ RETRY_DOWNLOADS_ONLY = ExceptionRetryPolicy(
             description="A snapshot archive of the season (e.g. .../snapshots/2025-26): files "
             "as they stood at the run's logical date. Empty: $PLPRED_SNAPSHOTS, else none.",
         ),
+        **leagues_param(),
     },
     tags=[*TAGS, "ingest"],
     doc_md=__doc__,
 )
 def plpred_ingest() -> None:
-    step_task(
+    leagues = leagues_task(from_source=True)
+    ingest = step_task(
         "ingest",
-        "Fetch the league's season files and fixtures (as they stood at the run's clock) and "
-        "land them in `raw.*`. Fails (and retries, for downloads) when any file could not be "
-        "loaded; skipped, so that no asset event is sent, when every file was unchanged.",
-        outlets=[RAW_TABLES],
+        "Fetch one league's season files and fixtures (as they stood at the run's clock) and "
+        "land them in `raw.*`; one task instance per league. Fails (and retries, for "
+        "downloads) when any file could not be loaded; skipped when every file was unchanged.",
         retries=4,
         retry_delay=timedelta(minutes=5),
         retry_exponential_backoff=2.0,
         max_retry_delay=timedelta(hours=1),
         retry_policy=RETRY_DOWNLOADS_ONLY,
+    )
+    loaded = per_league(ingest, leagues)
+    publish = publish_task(
+        "publish_raw",
+        RAW_TABLES,
+        "Some league's ingest changed the raw tables: update `plpred_raw_tables` once, with "
+        "the run's clock and leagues. Skipped (no event, nothing scheduled) when every "
+        "league's ingest was skipped.",
     )()
+    loaded >> publish
 
 
 plpred_ingest()

@@ -21,6 +21,11 @@ steps of the catalogue (`ml/orchestration/steps.py`), in its order, the same fun
    updates the `plpred_ledger_marts` asset that the dashboards read.
 6. `report`: the HTML report under `PLPRED_HOME/reports`.
 
+`score`, `monitor`, `bet` and `report` are mapped over the run's leagues (those the
+triggering asset event carries, else the `leagues` param), one task instance per league;
+`settle` and `marts` run once for every league. `request_retrain` asks `plpred_train` for the
+leagues whose monitor decided a retrain.
+
 Every step is idempotent: a second run with no new data writes nothing.
 """
 
@@ -35,6 +40,9 @@ from _defaults import (
     RETRAIN_REQUESTED,
     START_DATE,
     TAGS,
+    leagues_param,
+    leagues_task,
+    per_league,
     step_task,
 )
 from airflow.sdk import chain, dag, task
@@ -54,6 +62,7 @@ AFTER_SKIPS = "none_failed"
     max_active_tasks=1,
     default_args=DEFAULT_ARGS,
     dagrun_timeout=timedelta(hours=1),
+    params=leagues_param(),
     tags=[*TAGS, "ml", "betting"],
     doc_md=__doc__,
 )
@@ -65,45 +74,62 @@ def plpred_score_and_bet() -> None:
 
         return orchestration.request_retrain(context, RETRAIN_REQUESTED)
 
-    monitor = step_task(
-        "monitor",
-        "Drift, live performance against the market, data health; the retraining decision.",
-        trigger_rule=AFTER_SKIPS,
-        execution_timeout=timedelta(minutes=10),
-    )()
-    chain(
+    leagues = leagues_task()
+    monitor = per_league(
         step_task(
-            "score",
-            "The champion scores the matches after the clock and its training data, once.",
-            execution_timeout=timedelta(minutes=20),
-        )(),
+            "monitor",
+            "Drift, live performance against the market, data health; the retraining decision.",
+            trigger_rule=AFTER_SKIPS,
+            execution_timeout=timedelta(minutes=10),
+        ),
+        leagues,
+    )
+    chain(
+        leagues,
+        per_league(
+            step_task(
+                "score",
+                "The champion scores the matches after the clock and its training data, once.",
+                execution_timeout=timedelta(minutes=20),
+            ),
+            leagues,
+        ),
         step_task(
             "settle",
-            "Settle bets whose match has a verdict; reverse and re-settle corrected results.",
+            "Settle bets whose match has a verdict; reverse and re-settle corrected results. "
+            "Once for every league.",
             trigger_rule=AFTER_SKIPS,
             execution_timeout=timedelta(minutes=10),
         )(),
         monitor,
         request_retrain(),
-        step_task(
-            "bet",
-            "Every strategy bets on the upcoming matches the champion predicted.",
-            trigger_rule=AFTER_SKIPS,
-            execution_timeout=timedelta(minutes=10),
-        )(),
+        per_league(
+            step_task(
+                "bet",
+                "Every strategy bets on the upcoming matches the champion predicted.",
+                trigger_rule=AFTER_SKIPS,
+                execution_timeout=timedelta(minutes=10),
+            ),
+            leagues,
+        ),
         step_task(
             "marts",
-            "dbt build of the prediction and betting marts, with the ledgers' tests.",
+            "dbt build of the prediction and betting marts, with the ledgers' tests (every "
+            "league at once).",
             outlets=[LEDGER_MARTS],
             trigger_rule=AFTER_SKIPS,
             execution_timeout=timedelta(minutes=20),
         )(),
-        step_task(
-            "report",
-            "The HTML report (PLPRED_HOME/reports/report.html).",
-            trigger_rule=AFTER_SKIPS,
-            execution_timeout=timedelta(minutes=10),
-        )(),
+        per_league(
+            step_task(
+                "report",
+                "The HTML report (PLPRED_HOME/reports/report.html; report-<league>.html each "
+                "when the run has several leagues).",
+                trigger_rule=AFTER_SKIPS,
+                execution_timeout=timedelta(minutes=10),
+            ),
+            leagues,
+        ),
     )
 
 

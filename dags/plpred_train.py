@@ -18,6 +18,11 @@ Scheduled by the `plpred_marts` asset (every `plpred_transform` that passed) or 
 4. `publish`: updates the `plpred_model_registry` asset, which schedules
    `plpred_score_and_bet`, whatever the steps above did.
 
+`train`, `refit` and `backtest` are mapped over the run's leagues (the leagues the triggering
+asset event carries, else the `leagues` param): one task instance per league, each league its
+own champion (`plpred-<league>` in the MLflow registry). Every league's `train` finishes before
+any `refit` starts, as in `plpred run`.
+
 Parameters: `force_train`, `quick` (small hyper-parameter grids, for smoke runs and tests),
 `second_tier`, `classifiers` (default `logistic`, as `plpred train`; add `hgb` to evaluate gradient
 boosting too), `goals_model` (Dixon-Coles), `eval_seasons` (e.g.
@@ -37,9 +42,13 @@ from _defaults import (
     RETRAIN_REQUESTED,
     START_DATE,
     TAGS,
+    leagues_param,
+    leagues_task,
+    per_league,
+    publish_task,
     step_task,
 )
-from airflow.sdk import Param, chain, dag, task
+from airflow.sdk import Param, chain, dag
 
 
 @dag(
@@ -87,40 +96,50 @@ from airflow.sdk import Param, chain, dag, task
             type=["null", "number"],
             description="Refit the champion when older than this; empty: ml/retraining.toml.",
         ),
+        **leagues_param(),
     },
     tags=[*TAGS, "ml"],
     doc_md=__doc__,
 )
 def plpred_train() -> None:
-    @task(multiple_outputs=False, outlets=[MODEL_REGISTRY], trigger_rule="none_failed")
-    def publish(**context) -> dict:
-        """Schedule `plpred_score_and_bet` at this run's clock, whatever the steps did."""
-        from ml.orchestration import tasks as orchestration
-
-        outcome = {"as_of": orchestration.clock_of(context).isoformat()}
-        orchestration.carry_clock(context, MODEL_REGISTRY, outcome)
-        return outcome
-
+    leagues = leagues_task()
     chain(
-        step_task(
-            "train",
-            "Walk-forward against the market, MLflow run, registered model, champion/challenger "
-            "decision, when due. Not retried: a failed run is a bug or bad data.",
-            execution_timeout=timedelta(hours=4),
-            retries=0,
-        )(),
-        step_task(
-            "refit",
-            "The champion's configuration on the matches known at the clock, when it is old.",
+        leagues,
+        per_league(
+            step_task(
+                "train",
+                "Walk-forward against the market, MLflow run, registered model, "
+                "champion/challenger decision, when due; one instance per league. Not retried: "
+                "a failed run is a bug or bad data.",
+                execution_timeout=timedelta(hours=4),
+                retries=0,
+            ),
+            leagues,
+        ),
+        per_league(
+            step_task(
+                "refit",
+                "The champion's configuration on the matches known at the clock, when it is old.",
+                trigger_rule="none_failed",
+                execution_timeout=timedelta(hours=1),
+            ),
+            leagues,
+        ),
+        per_league(
+            step_task(
+                "backtest",
+                "Every strategy replays a new run's walk-forward predictions (once per run).",
+                trigger_rule="none_failed",
+            ),
+            leagues,
+        ),
+        publish_task(
+            "publish",
+            MODEL_REGISTRY,
+            "Schedule `plpred_score_and_bet` at this run's clock, over its leagues, whatever "
+            "the steps did.",
             trigger_rule="none_failed",
-            execution_timeout=timedelta(hours=1),
         )(),
-        step_task(
-            "backtest",
-            "Every strategy replays a new run's walk-forward predictions (once per run).",
-            trigger_rule="none_failed",
-        )(),
-        publish(),
     )
 
 

@@ -14,8 +14,8 @@ nothing is published, so the marts keep their previous build and nothing scores 
 data. (Within the failing layer, dbt skips only what is downstream of the failure.)
 
 When every layer passed, `publish_marts` records the catalogue's `transform` step and updates
-the `plpred_marts` asset (with the clock of the raw tables' event), which schedules
-`plpred_train`.
+the `plpred_marts` asset (with the clock and the leagues of the raw tables' event), which
+schedules `plpred_train`. dbt builds every league at once: nothing here is per league.
 
 The warehouse is the CLI's (`PLPRED_TARGET`, `PLPRED_DUCKDB_PATH`, `PG*` read by
 `dbt_project/profiles.yml`), or the Postgres Airflow connection named by
@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from _defaults import DEFAULT_ARGS, MARTS, RAW_TABLES, START_DATE, TAGS
+from _defaults import DEFAULT_ARGS, MARTS, RAW_TABLES, START_DATE, TAGS, leagues_param
 from airflow.sdk import dag, task
 
 # What each layer task builds, for its doc in the UI (the selections: ml.orchestration.tasks.DBT_LAYERS).
@@ -67,6 +67,7 @@ def _layer_task(layer: str):
     max_active_tasks=1,
     default_args=DEFAULT_ARGS,
     dagrun_timeout=timedelta(hours=2),
+    params=leagues_param(),
     tags=[*TAGS, "dbt"],
     doc_md=__doc__,
 )
@@ -78,8 +79,9 @@ def plpred_transform() -> None:
         from ml.orchestration import tasks as orchestration
 
         outcome = orchestration.record_transform(context)
-        orchestration.carry_clock(context, MARTS, outcome)
-        return outcome
+        leagues = orchestration.leagues_of(context)
+        orchestration.carry_clock(context, MARTS, outcome, leagues)
+        return {**outcome, "leagues": leagues}
 
     layers = [_layer_task(layer) for layer in LAYERS]
     for before, after in zip(layers, layers[1:], strict=False):

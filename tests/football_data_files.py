@@ -179,3 +179,44 @@ def write_synthetic_snapshots(
         dropped = [c for c in _RESULT_COLUMNS + _CLOSING_COLUMNS if c in upcoming.columns]
         upcoming.drop(columns=dropped).to_csv(folder / f"fixtures_{stamp}.csv", index=False)
     return folder
+
+
+def write_synthetic_leagues(
+    directory: Path,
+    codes: tuple[str, ...],
+    *,
+    seed: int = 0,
+    fixtures_of: tuple[str, ...] | None = None,
+    **options: object,
+) -> dict[str, SyntheticSource]:
+    """A football-data-shaped source holding several leagues, each the top division of its own
+    synthetic league (its own seed, so its own teams, odds and fixtures), under its code:
+    ``E0/2324.csv``, ``SP1/2324.csv``, ..., and one ``fixtures.csv`` listing the fixtures of
+    ``fixtures_of`` (default: every league), as football-data's lists every league's. Team
+    names carry the code (``SP1 Club 03``) except in E0.
+    """
+    import tempfile
+
+    directory.mkdir(parents=True, exist_ok=True)
+    fixtures = []
+    sources = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        for index, code in enumerate(codes):
+            one = write_synthetic_source(Path(scratch) / code, seed=seed + 7 * index, **options)
+            sources[code] = one
+            prefix = "" if code == "E0" else f"{code} "
+            for path in sorted((one.directory / "E0").glob("*.csv")):
+                frame = pd.read_csv(path)
+                frame["Div"] = code
+                for column in ("HomeTeam", "AwayTeam"):
+                    frame[column] = prefix + frame[column]
+                (directory / code).mkdir(exist_ok=True)
+                frame.to_csv(directory / code / path.name, index=False)
+            upcoming = pd.read_csv(one.directory / "fixtures.csv")
+            upcoming["Div"] = code
+            for column in ("HomeTeam", "AwayTeam"):
+                upcoming[column] = prefix + upcoming[column]
+            if fixtures_of is None or code in fixtures_of:
+                fixtures.append(upcoming)
+    pd.concat(fixtures).to_csv(directory / "fixtures.csv", index=False)
+    return sources

@@ -33,6 +33,15 @@ SourceOption = Annotated[
 LeagueOption = Annotated[
     str | None, typer.Option("--league", help="football-data league code: E0, E1, SP1, D1, ...")
 ]
+LeaguesOption = Annotated[
+    str | None,
+    typer.Option(
+        "--league",
+        help="football-data league code (E0), a list (E0,E1,SP1), or all: every league with "
+        "data (in the source for ingest, in the warehouse for the later steps). "
+        "Default: PLPRED_LEAGUE, else E0.",
+    ),
+]
 AsOfOption = Annotated[
     str | None,
     typer.Option(
@@ -89,6 +98,39 @@ def default_run_options() -> object:
     return RunOptions(max_model_age_days=max_model_age_days, refit_age_days=refit_age_days)
 
 
+def _leagues(settings: Settings, league: str | None) -> tuple[str, ...] | str:
+    """``--league`` (else PLPRED_LEAGUE) as checked codes or ``all``; an unknown code exits 2
+    naming it, before anything runs."""
+    from ml.ingest.leagues import UnknownLeague, parse_leagues
+
+    try:
+        return parse_leagues(league or settings.league)
+    except (UnknownLeague, ValueError) as exc:
+        console.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _run_step_per_league(
+    settings: Settings, name: str, league: str | None, as_of: str | None, options: object = None
+) -> list[object]:
+    """:func:`_run_step` for every league of ``--league`` in turn, at one clock; ``all`` means
+    the source's leagues for ingest, the warehouse's for the other steps."""
+    from dataclasses import replace
+
+    from ml.ingest.leagues import ALL, NoLeagues, resolve_leagues
+
+    spec = _leagues(settings, league)
+    try:
+        codes = resolve_leagues(settings, spec, from_source=name == "ingest")
+    except NoLeagues as exc:
+        raise _fail(name, exc) from exc
+    clock_text = as_of if as_of is not None else _as_of(None).isoformat()
+    options = options or default_run_options()
+    if spec == ALL or len(codes) > 1:
+        options = replace(options, many_leagues=True)
+    return [_run_step(replace(settings, league=code), name, clock_text, options) for code in codes]
+
+
 def _run_step(settings: Settings, name: str, as_of: str | None, options: object = None) -> object:
     """One step of the catalogue (ml/orchestration/steps.py) at the clock, as `plpred run` would run it, but
     whether or not its check says it is due."""
@@ -99,13 +141,14 @@ def _run_step(settings: Settings, name: str, as_of: str | None, options: object 
     # Named on the command line: the step runs whatever its check says (its record says so).
     options = replace(options or default_run_options(), force=frozenset({name}))
     ctx = new_context(settings, as_of=_as_of(as_of), options=options, console=console)
+    where = f"{name} ({settings.league})" if options.many_leagues else name
     try:
         result = execute(ctx, name, force=True)
     except StepFailed as exc:
-        raise _fail(name, exc.__cause__ or exc, exc.hint) from exc
+        raise _fail(where, exc.__cause__ or exc, exc.hint) from exc
     if result.blocked:
         # Inside `plpred run` an earlier step makes what is missing; alone, it is a failure.
-        console.print(f"[red]{name} cannot run yet:[/red] {result.detail}")
+        console.print(f"[red]{where} cannot run yet:[/red] {result.detail}")
         raise typer.Exit(1)
     return result
 
@@ -114,7 +157,7 @@ def _run_step(settings: Settings, name: str, as_of: str | None, options: object 
 def run(
     target: TargetOption = None,
     source: SourceOption = None,
-    league: LeagueOption = None,
+    league: LeaguesOption = None,
     as_of: AsOfOption = None,
     snapshots: SnapshotsOption = None,
     max_model_age_days: Annotated[
@@ -167,7 +210,8 @@ def run(
     from ml.monitoring.policy import PolicyError, model_ages
     from ml.orchestration.pipeline import PipelineError, run_pipeline
 
-    settings = _settings(target=target, source=source, league=league)
+    settings = _settings(target=target, source=source)
+    leagues = _leagues(settings, league)
     try:
         config = TrainConfig.from_options(
             classifiers=classifiers, candidates=candidates, goals_model=goals_model, quick=quick
@@ -191,9 +235,11 @@ def run(
             snapshots=snapshots,
             report=report,
             console=console,
+            leagues=leagues,
         )
     except PipelineError as exc:
-        raise _fail(f"step {exc.step}", exc.__cause__ or exc, exc.hint) from exc
+        where = f"step {exc.step}" + (f" ({exc.league})" if exc.league else "")
+        raise _fail(where, exc.__cause__ or exc, exc.hint) from exc
 
 
 @app.command()
@@ -284,7 +330,7 @@ def replay(
 def ingest(
     target: TargetOption = None,
     source: SourceOption = None,
-    league: LeagueOption = None,
+    league: LeaguesOption = None,
     seasons: Annotated[
         str | None,
         typer.Option(
@@ -312,14 +358,17 @@ def ingest(
     """Download (or read) football-data CSVs and load them into the raw tables."""
     from ml.orchestration.steps import RunOptions
 
-    settings = _settings(target=target, source=source, league=league)
+    settings = _settings(target=target, source=source)
     options = RunOptions(
         include_fixtures=fixtures,
         seasons=seasons,
         snapshots=snapshots,
         step_args={"ingest": {"files": file, "file_season": season}} if file else {},
     )
-    _run_step(settings, "ingest", as_of, options)
+    if file:  # the files' league comes from their content
+        _run_step(settings, "ingest", as_of, options)
+        return
+    _run_step_per_league(settings, "ingest", league, as_of, options)
 
 
 @app.command()
@@ -346,7 +395,7 @@ def transform(
 @app.command()
 def train(
     target: TargetOption = None,
-    league: LeagueOption = None,
+    league: LeaguesOption = None,
     seasons: Annotated[
         str | None,
         typer.Option(
@@ -387,7 +436,7 @@ def train(
     from ml.modeling.train import TrainConfig
     from ml.orchestration.steps import RunOptions
 
-    settings = _settings(target=target, league=league)
+    settings = _settings(target=target)
     try:
         config = TrainConfig.from_options(
             eval_seasons=seasons,
@@ -399,28 +448,26 @@ def train(
         )
     except ValueError as exc:
         raise _fail("train", exc) from exc
-    _run_step(settings, "train", as_of, RunOptions(train_config=config))
+    _run_step_per_league(settings, "train", league, as_of, RunOptions(train_config=config))
 
 
 @app.command()
 def refit(
-    target: TargetOption = None, league: LeagueOption = None, as_of: AsOfOption = None
+    target: TargetOption = None, league: LeaguesOption = None, as_of: AsOfOption = None
 ) -> None:
     """Refit the champion's configuration on the matches known at the clock.
 
     No walk-forward and no challenge: the new version becomes champion and names the version
     it refits."""
-    settings = _settings(target=target, league=league)
-    _run_step(settings, "refit", as_of)
+    _run_step_per_league(_settings(target=target), "refit", league, as_of)
 
 
 @app.command()
 def score(
-    target: TargetOption = None, league: LeagueOption = None, as_of: AsOfOption = None
+    target: TargetOption = None, league: LeaguesOption = None, as_of: AsOfOption = None
 ) -> None:
     """Score every match after the clock and the champion's training data, once."""
-    settings = _settings(target=target, league=league)
-    _run_step(settings, "score", as_of)
+    _run_step_per_league(_settings(target=target), "score", league, as_of)
 
 
 StrategyOption = Annotated[
@@ -434,7 +481,7 @@ StrategyOption = Annotated[
 @app.command()
 def bet(
     target: TargetOption = None,
-    league: LeagueOption = None,
+    league: LeaguesOption = None,
     strategy: StrategyOption = None,
     model_version: Annotated[
         str | None,
@@ -445,9 +492,9 @@ def bet(
     """Place bets on upcoming matches with the champion's predictions, per strategy."""
     from ml.orchestration.steps import RunOptions
 
-    settings = _settings(target=target, league=league)
     args = {"strategies": strategy, "model_version": model_version}
-    _run_step(settings, "bet", as_of, RunOptions(step_args={"bet": args}))
+    options = RunOptions(step_args={"bet": args})
+    _run_step_per_league(_settings(target=target), "bet", league, as_of, options)
 
 
 @app.command()
@@ -459,22 +506,21 @@ def settle(target: TargetOption = None, as_of: AsOfOption = None) -> None:
 
 @app.command()
 def monitor(
-    target: TargetOption = None, league: LeagueOption = None, as_of: AsOfOption = None
+    target: TargetOption = None, league: LeaguesOption = None, as_of: AsOfOption = None
 ) -> None:
     """Watch the champion at the clock: data and prediction drift (Evidently), live RPS against
     the market, calibration, CLV, data health; then the retraining decision (ml/retraining.toml)
     that the next run's train or refit step carries out. Twice at one clock adds nothing."""
-    settings = _settings(target=target, league=league)
-    result = _run_step(settings, "monitor", as_of)
-    data = getattr(result, "data", {}) or {}
-    if data.get("report"):
-        console.print(f"Evidently report: {data['report']}")
+    for result in _run_step_per_league(_settings(target=target), "monitor", league, as_of):
+        data = getattr(result, "data", {}) or {}
+        if data.get("report"):
+            console.print(f"Evidently report: {data['report']}")
 
 
 @app.command()
 def backtest(
     target: TargetOption = None,
-    league: LeagueOption = None,
+    league: LeaguesOption = None,
     strategy: StrategyOption = None,
     run_id: Annotated[
         str | None,
@@ -491,15 +537,15 @@ def backtest(
     """Replay the walk-forward predictions of past seasons through every strategy."""
     from ml.orchestration.steps import RunOptions
 
-    settings = _settings(target=target, league=league)
     args = {"run_id": run_id, "model": model, "variant": variant, "strategies": strategy}
-    _run_step(settings, "backtest", as_of, RunOptions(step_args={"backtest": args}))
+    options = RunOptions(step_args={"backtest": args})
+    _run_step_per_league(_settings(target=target), "backtest", league, as_of, options)
 
 
 @app.command()
 def report(
     target: TargetOption = None,
-    league: LeagueOption = None,
+    league: LeaguesOption = None,
     output: Annotated[
         Path | None,
         typer.Option(
@@ -513,8 +559,16 @@ def report(
     """Write the HTML report: model against market, calibration, bankrolls, table, fixtures."""
     from ml.orchestration.steps import RunOptions
 
-    settings = _settings(target=target, league=league)
-    _run_step(settings, "report", as_of, RunOptions(step_args={"report": {"path": output}}))
+    settings = _settings(target=target)
+    leagues = _leagues(settings, league)
+    if output is not None and (isinstance(leagues, str) or len(leagues) > 1):
+        console.print(
+            "[red]configuration error:[/red] --output names one file: give one --league "
+            "(several leagues write report-<league>.html each)"
+        )
+        raise typer.Exit(2)
+    options = RunOptions(step_args={"report": {"path": output}})
+    _run_step_per_league(settings, "report", league, as_of, options)
 
 
 @app.command("sql")
@@ -562,7 +616,7 @@ def sql_query(
 def airflow(
     target: TargetOption = None,
     source: SourceOption = None,
-    league: LeagueOption = None,
+    league: LeaguesOption = None,
     port: Annotated[int, typer.Option("--port", help="Port of the UI.")] = 8080,
     host: Annotated[
         str,
@@ -584,6 +638,8 @@ def airflow(
     from ml.orchestration.airflow_local import run
 
     settings = _settings(target=target, source=source, league=league)
+    # The DAGs' `leagues` param defaults to PLPRED_LEAGUE, which this sets: check it first.
+    _leagues(settings, league)
     try:
         run(settings, port=port, login=login, console=console, host=host)
     except ValueError as exc:

@@ -11,6 +11,8 @@ a failure names the step and what to do.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -40,8 +42,12 @@ def run_pipeline(
     console: Console | None = None,
     kind: str = "run",
     summary: bool = True,
+    leagues: Sequence[str] | str | None = None,
 ) -> RunResult:
-    """Run every step at the clock ``as_of``; raises :class:`StepFailed` naming the step."""
+    """Run every step at the clock ``as_of``; raises :class:`StepFailed` naming the step.
+
+    ``leagues``: codes or ``"all"`` (default ``settings.league``), each step per league in turn
+    (:func:`~ml.orchestration.steps.run_catalogue`); the summary shows every league."""
     console = console or Console(stderr=True)
     options = RunOptions(
         train_config=train_config,
@@ -52,9 +58,13 @@ def run_pipeline(
         report=report,
     )
     console.print(f"[bold]clock[/bold]: {clock.describe(as_of)}")
-    result = run_catalogue(settings, as_of=as_of, options=options, console=console, kind=kind)
+    result = run_catalogue(
+        settings, as_of=as_of, options=options, console=console, kind=kind, leagues=leagues
+    )
     if summary:
-        print_summary(settings, console, as_of=as_of)
+        ran = dict.fromkeys(step.league for step in result.steps if step.league)
+        for league in ran or [settings.league]:
+            print_summary(replace(settings, league=league), console, as_of=as_of)
     return result
 
 
@@ -66,7 +76,7 @@ def print_summary(settings: Settings, console: Console, *, as_of: datetime) -> N
             read_sql("ml/summary_upcoming.sql"), [settings.league, clock.utc_naive(as_of)]
         )
         bankrolls = conn.query_df(read_sql("ml/summary_bankrolls.sql"))
-    console.rule("[bold]summary")
+    console.rule(f"[bold]summary {settings.league}")
     if not evaluation.empty:
         table = Table(title=f"Model against market, {evaluation['season'].iloc[0]}")
         for column in ("model", "RPS", "log loss", "accuracy", "matches"):

@@ -25,7 +25,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -47,10 +47,11 @@ LEDGER_MARTS_SELECTION = "source:ml+ source:betting+"
 class StepFailed(RuntimeError):
     """A step failed; ``step`` names it and ``hint`` says what to do."""
 
-    def __init__(self, step: str, message: str, hint: str = "") -> None:
-        super().__init__(f"{step}: {message}")
+    def __init__(self, step: str, message: str, hint: str = "", league: str | None = None) -> None:
+        super().__init__(f"{step} ({league}): {message}" if league else f"{step}: {message}")
         self.step = step
         self.hint = hint
+        self.league = league
 
 
 class BuildFailed(RuntimeError):
@@ -97,6 +98,9 @@ class RunOptions:
     # Extra keyword arguments of one step's function, from a CLI command that runs that step
     # alone with its own options (``plpred bet --strategy kelly``): {"bet": {"strategies": ...}}.
     step_args: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # A run over several leagues: each league gets its own report, ``report-<league>.html``
+    # (not the one ``report.html`` of a single league), and a failure names its league.
+    many_leagues: bool = False
 
     def args_for(self, step: str) -> dict[str, Any]:
         return dict(self.step_args.get(step, {}))
@@ -157,6 +161,9 @@ class Step:
     satisfied_by: tuple[str, ...] = ()
     # Refuse to run on marts whose last dbt build failed (they may be half rebuilt).
     needs_good_build: bool = False
+    # Runs once per league of a run (ingest, train, score, ...); False: once for every league
+    # at a time (the dbt builds, which build all leagues, and settle, which settles every bet).
+    per_league: bool = True
 
     def expects(self, exc: BaseException) -> bool:
         """Whether ``exc`` is one of the errors this step expects."""
@@ -181,6 +188,7 @@ class StepResult:
     changed: bool = False
     data: dict[str, Any] = field(default_factory=dict)
     blocked: bool = False
+    league: str | None = None  # None: a step that runs once for every league
 
 
 @dataclass
@@ -190,8 +198,10 @@ class RunResult:
     steps: list[StepResult] = field(default_factory=list)
     report_path: str | None = None
 
-    def step(self, name: str) -> StepResult:
-        return next(s for s in self.steps if s.name == name)
+    def step(self, name: str, league: str | None = None) -> StepResult:
+        return next(
+            s for s in self.steps if s.name == name and (league is None or s.league == league)
+        )
 
 
 # --- the "is it due" checks -------------------------------------------------------------------
@@ -201,12 +211,29 @@ def _writers(outputs: Sequence[str]) -> list[str]:
     return [step.name for step in catalogue() if set(step.writes) & set(outputs)]
 
 
-def step_marks(settings: Settings) -> dict[str, tuple[int | None, int | None]]:
-    """Per step: the ``ops.step_runs`` seq of its last completed run and last change."""
+def step_marks(
+    settings: Settings, league: str | None = None
+) -> dict[str, tuple[int | None, int | None]]:
+    """Per step: the ``ops.step_runs`` seq of its last completed run and last change.
+
+    With ``league``, a step that runs per league counts only its runs for that league (E1's
+    new walk-forward does not make E0's backtest due, nor E0's backtest E1's); without, and
+    for the steps that run once for every league, every league counts."""
     with connect(settings) as conn:
         apply_ddl(conn)
         rows = conn.fetchall(read_sql("ops/select_step_marks.sql"))
-    return {step: (last_done, last_changed) for step, last_done, last_changed in rows}
+    per_league = {step.name for step in catalogue() if step.per_league}
+    marks: dict[str, tuple[int | None, int | None]] = {}
+    for step, step_league, last_done, last_changed in rows:
+        if league is not None and step in per_league and step_league != league:
+            continue
+        done, changed = marks.get(step, (None, None))
+        marks[step] = (_later(done, last_done), _later(changed, last_changed))
+    return marks
+
+
+def _later(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else max(a, b)
 
 
 def _refuse_after_failed_build(ctx: StepContext, step: Step) -> None:
@@ -226,7 +253,7 @@ def _refuse_after_failed_build(ctx: StepContext, step: Step) -> None:
 
 def changed_since_last_run(ctx: StepContext, step: Step) -> str | None:
     """None when a writer of ``step.due_on`` changed something after ``step`` last ran."""
-    marks = step_marks(ctx.settings)
+    marks = step_marks(ctx.settings, ctx.settings.league if step.per_league else None)
     done = [
         marks[name][0] for name in (step.name, *step.satisfied_by) if marks.get(name, (None,))[0]
     ]
@@ -366,7 +393,11 @@ def _done_in_this_run(ctx: StepContext, name: str) -> bool:
         return True
     with connect(ctx.settings) as conn:
         apply_ddl(conn)
-        return bool(conn.scalar(read_sql("ops/count_steps_done_in_run.sql"), [ctx.run_id, name]))
+        return bool(
+            conn.scalar(
+                read_sql("ops/count_steps_done_in_run.sql"), [ctx.run_id, name, ctx.settings.league]
+            )
+        )
 
 
 def _refit_due(ctx: StepContext, step: Step) -> str | None:
@@ -627,9 +658,13 @@ def _report(ctx: StepContext) -> StepOutcome:
             "`plpred transform`) fills it",
             blocked=True,
         )
-    path = write_report(
-        ctx.settings, console=ctx.console, now=ctx.as_of, **ctx.options.args_for("report")
-    )
+    args = ctx.options.args_for("report")
+    if ctx.options.many_leagues and not args.get("path"):
+        from ml.report import REPORT_FILE
+
+        stem, _, suffix = REPORT_FILE.rpartition(".")
+        args["path"] = ctx.settings.reports_dir / f"{stem}-{ctx.settings.league}.{suffix}"
+    path = write_report(ctx.settings, console=ctx.console, now=ctx.as_of, **args)
     return StepOutcome("done", str(path), False, {"path": str(path)})
 
 
@@ -654,6 +689,7 @@ def _catalogue() -> tuple[Step, ...]:
             doc="dbt build: staging, features, marts, every test",
             due=_transform_due,
             due_on=("raw",),
+            per_league=False,
         ),
         Step(
             "train",
@@ -712,6 +748,7 @@ def _catalogue() -> tuple[Step, ...]:
             due=_settle_due,
             due_on=("marts", "bets"),
             needs_good_build=True,
+            per_league=False,
         ),
         Step(
             "monitor",
@@ -746,6 +783,7 @@ def _catalogue() -> tuple[Step, ...]:
             due=changed_since_last_run,
             due_on=("predictions", "bets", "settlements", "backtests", "walk_forward"),
             satisfied_by=("transform",),
+            per_league=False,
         ),
         Step(
             "report",
@@ -809,7 +847,10 @@ def execute(ctx: StepContext, name: str, *, force: bool = False) -> StepResult:
     """Run one step at ``ctx``'s clock (or skip it when its check says so) and record it."""
     step = step_named(name)
     console = ctx.console
-    console.rule(f"[bold]{step.name}")
+    if step.per_league and ctx.options.many_leagues:
+        console.rule(f"[bold]{step.name} {ctx.settings.league}")
+    else:
+        console.rule(f"[bold]{step.name}")
     started = time.perf_counter()
     try:
         if step.needs_good_build:
@@ -823,13 +864,15 @@ def execute(ctx: StepContext, name: str, *, force: bool = False) -> StepResult:
             raise
         seconds = time.perf_counter() - started
         _record(ctx, step.name, StepOutcome("failed", _one_line(exc)), seconds)
-        raise StepFailed(step.name, _one_line(exc), step.hint) from exc
+        league = ctx.settings.league if step.per_league and ctx.options.many_leagues else None
+        raise StepFailed(step.name, _one_line(exc), step.hint, league) from exc
     seconds = time.perf_counter() - started
     ctx.outcomes[step.name] = outcome
     _record(ctx, step.name, outcome, seconds)
     mark = "[dim]–[/dim]" if outcome.status == "skipped" else "[green]✓[/green]"
     detail = f": {outcome.detail}" if outcome.detail else ""
-    console.print(f"{mark} {step.name} {outcome.status} in {seconds:.1f} s{detail}")
+    league = f" {ctx.settings.league}" if step.per_league and ctx.options.many_leagues else ""
+    console.print(f"{mark} {step.name}{league} {outcome.status} in {seconds:.1f} s{detail}")
     return StepResult(
         step.name,
         outcome.status,
@@ -849,33 +892,77 @@ def run_catalogue(
     console: Console | None = None,
     kind: str = "run",
     names: Sequence[str] | None = None,
+    leagues: Sequence[str] | str | None = None,
 ) -> RunResult:
     """Every step (or ``names``, kept in catalogue order) at the clock ``as_of``.
 
-    Raises :class:`StepFailed` naming the step that failed; the steps before it keep what
-    they wrote, and ``ops.runs`` records the run as failed.
+    ``leagues`` (codes, or ``"all"``; default: ``settings.league``): each step that runs per
+    league runs for every one of them in turn before the next step starts (ingest E0, ingest
+    E1, then one transform, then train E0, train E1, ...), as the DAGs' mapped tasks do; the
+    dbt builds and settle run once. ``all`` is resolved when each step starts: the source's
+    leagues for ingest, the warehouse's for the steps after it.
+
+    Raises :class:`StepFailed` naming the step (and league) that failed; the steps before it
+    keep what they wrote, and ``ops.runs`` records the run as failed.
     """
+    from ml.ingest.leagues import ALL, parse_leagues
+
+    spec = parse_leagues(leagues or settings.league)
+    if spec != ALL and len(spec) == 1:
+        settings = replace(settings, league=spec[0])
     ctx = new_context(settings, as_of=as_of, options=options, console=console)
+    if spec == ALL or len(spec) > 1:
+        ctx.options = replace(ctx.options, many_leagues=True)
+    contexts: dict[str, StepContext] = {}
     wanted = [s.name for s in catalogue() if names is None or s.name in names]
     result = RunResult(ctx.run_id, ctx.as_of)
-    _record_run(ctx, kind, "running")
+    run_league = spec if spec == ALL else ",".join(spec)
+    _record_run(ctx, kind, "running", league=run_league)
     try:
         for name in wanted:
-            step_result = execute(ctx, name)
-            result.steps.append(step_result)
-            if name == "report" and step_result.status == "done":
-                result.report_path = step_result.data.get("path")
+            if not step_named(name).per_league:
+                step_result = execute(ctx, name)
+                result.steps.append(step_result)
+                continue
+            for league in _leagues_for(ctx, name, spec):
+                league_ctx = contexts.setdefault(
+                    league,
+                    replace(ctx, settings=replace(settings, league=league), outcomes={}),
+                )
+                step_result = execute(league_ctx, name)
+                step_result.league = league
+                result.steps.append(step_result)
+                if name == "report" and step_result.status == "done":
+                    result.report_path = step_result.data.get("path")
     except StepFailed as exc:
-        _record_run(ctx, kind, "failed", str(exc))
+        _record_run(ctx, kind, "failed", str(exc), league=run_league)
         raise
-    _record_run(ctx, kind, "success")
+    _record_run(ctx, kind, "success", league=run_league)
     return result
+
+
+def _leagues_for(ctx: StepContext, name: str, spec: tuple[str, ...] | str) -> tuple[str, ...]:
+    """The leagues step ``name`` runs for: ``spec``, or for ``all`` those with data now."""
+    from ml.ingest.leagues import NoLeagues, resolve_leagues
+
+    try:
+        return resolve_leagues(ctx.settings, spec, from_source=name == "ingest")
+    except NoLeagues as exc:
+        _record(ctx, name, StepOutcome("failed", str(exc)), 0.0)
+        raise StepFailed(name, str(exc), step_named(name).hint) from exc
 
 
 # --- the record in ops.* -----------------------------------------------------------------------
 
 
-def _record_run(ctx: StepContext, kind: str, status: str, detail: str | None = None) -> None:
+def _record_run(
+    ctx: StepContext,
+    kind: str,
+    status: str,
+    detail: str | None = None,
+    *,
+    league: str | None = None,
+) -> None:
     try:
         with connect(ctx.settings) as conn:
             apply_ddl(conn)
@@ -885,7 +972,7 @@ def _record_run(ctx: StepContext, kind: str, status: str, detail: str | None = N
                     [
                         ctx.run_id,
                         kind,
-                        ctx.settings.league,
+                        league or ctx.settings.league,
                         ctx.as_of_utc,
                         status,
                         detail,

@@ -21,7 +21,7 @@ from __future__ import annotations
 import io
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -86,6 +86,13 @@ def task_settings(conn_id: str | None = None) -> Settings:
     ``conn_id`` defaults to ``$PLPRED_WAREHOUSE_CONN_ID``; with neither, nothing is looked up.
     """
     settings = get_settings()
+    from ml.ingest.leagues import LEAGUES
+
+    if settings.league not in LEAGUES:
+        # PLPRED_LEAGUE may list the DAGs' default leagues (E0,E1) or say all: a task's own
+        # league comes from its mapping; the steps that run once for all leagues need none.
+        known = [code for code in default_leagues() if code in LEAGUES]
+        settings = replace(settings, league=known[0] if known else "E0")
     conn_id = conn_id or os.environ.get(WAREHOUSE_CONN_ENV)
     if not conn_id:
         return settings
@@ -133,6 +140,35 @@ def clock_of(context: Mapping[str, Any] | None) -> datetime:
     return clock.as_utc(run_after) if run_after is not None else clock.now()
 
 
+# --- the leagues ---------------------------------------------------------------------------
+
+LEAGUES_PARAM = "leagues"
+
+
+def default_leagues() -> list[str]:
+    """The DAGs' ``leagues`` param by default: ``PLPRED_LEAGUE`` (a code, a comma list, or
+    ``all``), else ``["E0"]``. Read when the DAG file is parsed; a run may pass its own."""
+    text = os.environ.get("PLPRED_LEAGUE") or "E0"
+    return [code.strip() for code in text.split(",") if code.strip()]
+
+
+def leagues_of(context: Mapping[str, Any] | None, *, from_source: bool = False) -> list[str]:
+    """The leagues a DAG run maps its per-league tasks over: those carried by the asset events
+    that triggered it (``extra["leagues"]``, so the chain keeps the leagues its ingest ran
+    for), else the run's ``leagues`` param; ``all`` resolved against the source
+    (``from_source``, for ingest) or the warehouse. An unknown code fails the task naming it."""
+    from ml.ingest.leagues import resolve_leagues
+
+    carried: dict[str, None] = {}
+    for events in ((context or {}).get("triggering_asset_events") or {}).values():
+        for event in events:
+            for code in (getattr(event, "extra", None) or {}).get(LEAGUES_PARAM) or ():
+                carried[code] = None
+    params = (context or {}).get("params") or {}
+    wanted = list(carried) or params.get(LEAGUES_PARAM) or default_leagues()
+    return list(resolve_leagues(task_settings(), wanted, from_source=from_source))
+
+
 def options_from_params(params: Mapping[str, Any] | None):
     """``ml.orchestration.steps.RunOptions`` from a DAG run's params, in the same words as the CLI's options."""
     from ml.modeling.train import TrainConfig
@@ -170,8 +206,13 @@ def run_step(
     params: Mapping[str, Any] | None = None,
     force: bool = False,
     settings: Settings | None = None,
+    league: str | None = None,
+    leagues: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Run the catalogue step ``name`` at the task's clock; its outcome as an XCom dict.
+
+    ``league``: the league of a mapped task (one of the run's ``leagues``); None for a step
+    that runs once for every league, and for the settings' own league.
 
     Raises the step's error (``StepFailed``, with the original as its cause, or for ingest the
     retryable :class:`DownloadFailed`) to fail the task, and ``AirflowSkipException`` when the
@@ -186,16 +227,19 @@ def run_step(
     )
 
     settings = settings or task_settings()
+    if league is not None:
+        from ml.ingest.leagues import check_league
+
+        settings = replace(settings, league=check_league(league))
     # Ingest's output is held back until the step ends, so that when it skips, the reason is
     # the first line of the task's log (Airflow folds the skip exception into a collapsed
     # group); ingest is short, and the other steps print as they go.
     held = io.StringIO() if name == "ingest" else None
+    options = options_from_params(params if params is not None else (context or {}).get("params"))
     ctx = new_context(
         settings,
         as_of=clock_of(context),
-        options=options_from_params(
-            params if params is not None else (context or {}).get("params")
-        ),
+        options=replace(options, many_leagues=len(leagues) > 1),
         console=task_console(held),
         run_id=_run_id(context),
     )
@@ -214,6 +258,7 @@ def run_step(
         raise
     outcome = {
         "step": name,
+        "league": league,
         "status": result.status,
         "as_of": ctx.as_of.isoformat(),
         "detail": result.detail,
@@ -274,9 +319,18 @@ def _clock_already_loaded(settings: Settings, as_of: datetime) -> str | None:
     )
 
 
-def carry_clock(context: Mapping[str, Any], outlet: Any, outcome: Mapping[str, Any]) -> None:
-    """Put the task's clock on the asset event it emits, for the DAGs it triggers."""
-    context["outlet_events"][outlet].extra = {"as_of": outcome["as_of"]}
+def carry_clock(
+    context: Mapping[str, Any],
+    outlet: Any,
+    outcome: Mapping[str, Any],
+    leagues: Sequence[str] | None = None,
+) -> None:
+    """Put the task's clock (and the run's leagues) on the asset event it emits, for the DAGs
+    it triggers: they run at that clock, over those leagues (:func:`leagues_of`)."""
+    extra: dict[str, Any] = {"as_of": outcome["as_of"]}
+    if leagues:
+        extra[LEAGUES_PARAM] = list(leagues)
+    context["outlet_events"][outlet].extra = extra
 
 
 def request_retrain(context: Mapping[str, Any], outlet: Any) -> dict[str, Any]:
@@ -285,12 +339,22 @@ def request_retrain(context: Mapping[str, Any], outlet: Any) -> dict[str, Any]:
     (a skipped task emits no asset event)."""
     from airflow.sdk.exceptions import AirflowSkipException
 
-    outcome = context["ti"].xcom_pull(task_ids="monitor") or {}
-    if outcome.get("action") != "retrain":
-        action = outcome.get("action") or "no monitoring run"
-        raise AirflowSkipException(f"the monitor decided: {action}")
-    carry_clock(context, outlet, outcome)
-    return {"as_of": outcome["as_of"], "trigger": outcome.get("trigger")}
+    # A mapped monitor (one per league) gives a list; a skipped league gives nothing.
+    pulled = context["ti"].xcom_pull(task_ids="monitor") or []
+    outcomes = [o for o in ([pulled] if isinstance(pulled, Mapping) else pulled) if o]
+    retrain = [o for o in outcomes if o.get("action") == "retrain"]
+    if not retrain:
+        actions = ", ".join(
+            f"{o.get('league') or 'the league'}: {o.get('action') or 'none'}" for o in outcomes
+        )
+        raise AirflowSkipException(f"the monitor decided: {actions or 'no monitoring run'}")
+    leagues = [o["league"] for o in retrain if o.get("league")]
+    carry_clock(context, outlet, retrain[0], leagues)
+    return {
+        "as_of": retrain[0]["as_of"],
+        "trigger": retrain[0].get("trigger"),
+        "leagues": leagues,
+    }
 
 
 # The transform DAG builds the dbt project as the CLI does (`dbt build`), one layer per task, in

@@ -45,13 +45,18 @@ def test_ingest_is_daily_retries_downloads_with_back_off_and_updates_raw_tables(
     dag = dagbag.get_dag("plpred_ingest")
     assert dag.timetable.expression == "0 7 * * *"
     assert str(dag.timetable.timezone) == "Europe/London"
-    assert [t.task_id for t in dag.tasks] == ["ingest"]
+    assert _task_ids_in_order(dag) == ["leagues", "ingest", "publish_raw"]
     task = dag.get_task("ingest")
     assert task.retries == 4
     assert task.retry_exponential_backoff == 2.0
     assert task.max_retry_delay == timedelta(hours=1)
-    assert [a.name for a in task.outlets] == ["plpred_raw_tables"]
-    assert set(dag.params) == {"seasons", "snapshots"}
+    assert task.outlets == []
+    # One event per run, once some league's ingest changed something (none: skipped).
+    publish = dag.get_task("publish_raw")
+    assert [a.name for a in publish.outlets] == ["plpred_raw_tables"]
+    assert publish.trigger_rule == "none_failed_min_one_success"
+    assert _upstream(dag, "publish_raw") == {"ingest"}
+    assert set(dag.params) == {"seasons", "snapshots", "leagues"}
 
     from ml.orchestration.steps import DownloadFailed, IngestFailed, StepFailed
 
@@ -135,9 +140,9 @@ def test_train_runs_after_each_transform_with_a_quick_switch(dagbag) -> None:
         "plpred_marts",
         "plpred_retrain_requested",
     ]
-    assert _task_ids_in_order(dag) == ["train", "refit", "backtest", "publish"]
-    assert _upstream(dag, "refit") == {"train"}
-    assert _upstream(dag, "backtest") == {"refit"}
+    assert _task_ids_in_order(dag) == ["leagues", "train", "refit", "backtest", "publish"]
+    assert _upstream(dag, "refit") == {"leagues", "train"}
+    assert _upstream(dag, "backtest") == {"leagues", "refit"}
     assert _upstream(dag, "publish") == {"backtest"}
     # A step after a skipped one still runs (train is skipped while the champion is young).
     for task_id in ("refit", "backtest", "publish"):
@@ -153,6 +158,7 @@ def test_train_runs_after_each_transform_with_a_quick_switch(dagbag) -> None:
         "eval_seasons",
         "max_model_age_days",
         "refit_age_days",
+        "leagues",
     }
     assert dag.params["quick"] is False
     assert dag.params["force_train"] is False
@@ -165,6 +171,7 @@ def test_score_and_bet_runs_after_each_train_run(dagbag) -> None:
         ("plpred_model_registry", "plpred://mlflow/registry"),
     ]
     assert _task_ids_in_order(dag) == [
+        "leagues",
         "score",
         "settle",
         "monitor",
@@ -173,12 +180,13 @@ def test_score_and_bet_runs_after_each_train_run(dagbag) -> None:
         "marts",
         "report",
     ]
+    assert _upstream(dag, "score") == {"leagues"}
     assert _upstream(dag, "settle") == {"score"}
-    assert _upstream(dag, "monitor") == {"settle"}
+    assert _upstream(dag, "monitor") == {"leagues", "settle"}
     assert _upstream(dag, "request_retrain") == {"monitor"}
-    assert _upstream(dag, "bet") == {"request_retrain"}
+    assert _upstream(dag, "bet") == {"leagues", "request_retrain"}
     assert _upstream(dag, "marts") == {"bet"}
-    assert _upstream(dag, "report") == {"marts"}
+    assert _upstream(dag, "report") == {"leagues", "marts"}
     for task_id in ("settle", "monitor", "request_retrain", "bet", "marts", "report"):
         assert dag.get_task(task_id).trigger_rule == "none_failed", task_id
     assert [a.name for a in dag.get_task("marts").outlets] == ["plpred_ledger_marts"]
@@ -210,8 +218,10 @@ def test_assets_chain_the_dags_in_a_line_without_cycles(dagbag) -> None:
 # Tasks of the DAGs that are not steps of the catalogue, and the task that stands for a step
 # some other tasks execute (the dbt_* layer tasks build `transform`).
 NOT_STEPS = {
-    "plpred_train": {"publish"},
-    "plpred_score_and_bet": {"request_retrain"},
+    "plpred_ingest": {"leagues", "publish_raw"},
+    "plpred_transform": {"leagues"},
+    "plpred_train": {"leagues", "publish"},
+    "plpred_score_and_bet": {"leagues", "request_retrain"},
 }
 STANDS_FOR = {("plpred_transform", "publish_marts"): "transform"}
 
@@ -241,4 +251,35 @@ def test_the_chain_runs_the_catalogue_in_its_order(dagbag) -> None:
     for dag_id in CHAIN:
         for task in dagbag.get_dag(dag_id).tasks:
             if task.task_id in {s.name for s in catalogue()}:
-                assert task.python_callable.__qualname__ == "step_task.<locals>.run", task.task_id
+                assert _callable(task).__qualname__ == "step_task.<locals>.run", task.task_id
+
+
+def _callable(task):
+    """A task's Python callable, mapped (kept in its partial arguments) or not."""
+    return getattr(task, "python_callable", None) or task.partial_kwargs["python_callable"]
+
+
+def test_the_per_league_steps_are_mapped_over_the_leagues_param(dagbag) -> None:
+    """Exactly the catalogue's per-league steps are mapped (one task instance per league, over
+    the output of the DAG's ``leagues`` task); dbt, settle and marts run once. Every DAG has a
+    ``leagues`` param, ``["E0"]`` unless PLPRED_LEAGUE says otherwise."""
+    from airflow.sdk.definitions.mappedoperator import MappedOperator
+
+    from ml.orchestration.steps import catalogue
+
+    per_league = {s.name for s in catalogue() if s.per_league}
+    once = {s.name for s in catalogue() if not s.per_league}
+    seen = set()
+    for dag_id in CHAIN:
+        dag = dagbag.get_dag(dag_id)
+        assert dag.params["leagues"] == ["E0"], dag_id
+        for task in dag.tasks:
+            mapped = isinstance(task, MappedOperator)
+            if task.task_id in per_league:
+                assert mapped, task.task_id
+                assert set(task.upstream_task_ids) >= {"leagues"}, task.task_id
+                seen.add(task.task_id)
+            else:
+                assert not mapped, task.task_id
+                seen.add(task.task_id) if task.task_id in once else None
+    assert seen == per_league | {"settle", "marts"}

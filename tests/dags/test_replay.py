@@ -171,6 +171,14 @@ def test_the_ticks_ran_every_dag_and_re_running_them_adds_nothing(replay: Replay
         states.get("publish_marts", "success") == "success" for states in replay.states.values()
     )
     for at in CLOCKS:
-        assert replay.states[f"{at:%m-%d} plpred_ingest"] == {"ingest": "success"}
-        assert replay.rerun_states[f"{at:%m-%d} plpred_ingest"] == {"ingest": "skipped"}
+        assert replay.states[f"{at:%m-%d} plpred_ingest"] == {
+            "leagues": "success",
+            "ingest": "success",
+            "publish_raw": "success",
+        }
+        assert replay.rerun_states[f"{at:%m-%d} plpred_ingest"] == {
+            "leagues": "success",
+            "ingest": "skipped",
+            "publish_raw": "skipped",
+        }
     assert replay.rerun_counts == replay.counts
