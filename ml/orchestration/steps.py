@@ -307,8 +307,16 @@ def _settle_due(ctx: StepContext, step: Step) -> str | None:
     return f"{unchanged}, and no bet without a settlement has kicked off"
 
 
+def _report_path(ctx: StepContext) -> Path:
+    """``report.html``, or ``report-<league>.html`` in a run over several leagues."""
+    path = ctx.settings.report_path
+    if ctx.options.many_leagues:
+        return path.with_name(f"{path.stem}-{ctx.settings.league}{path.suffix}")
+    return path
+
+
 def _report_due(ctx: StepContext, step: Step) -> str | None:
-    if ctx.options.args_for("report") or not ctx.settings.report_path.exists():
+    if ctx.options.args_for("report") or not _report_path(ctx).exists():
         return None
     return unchanged_and_no_kickoff(ctx, step)
 
@@ -660,10 +668,7 @@ def _report(ctx: StepContext) -> StepOutcome:
         )
     args = ctx.options.args_for("report")
     if ctx.options.many_leagues and not args.get("path"):
-        from ml.report import REPORT_FILE
-
-        stem, _, suffix = REPORT_FILE.rpartition(".")
-        args["path"] = ctx.settings.reports_dir / f"{stem}-{ctx.settings.league}.{suffix}"
+        args["path"] = _report_path(ctx)
     path = write_report(ctx.settings, console=ctx.console, now=ctx.as_of, **args)
     return StepOutcome("done", str(path), False, {"path": str(path)})
 
