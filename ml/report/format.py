@@ -15,19 +15,11 @@ from typing import Any
 import pandas as pd
 
 from ml.clock import uk_local
+from ml.warehouse.connection import is_missing as missing
 
 ALL_SEASONS = "all"
 # Fewer settled bets than this and a profit says more about luck than about the strategy.
 FEW_BETS = 300
-
-
-def missing(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
 
 
 def fmt_number(value: Any, digits: int = 4) -> str:

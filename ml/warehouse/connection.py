@@ -116,7 +116,7 @@ class Connection:
             buffer = io.StringIO()
             writer = csv.writer(buffer, lineterminator="\n")
             for row in df.itertuples(index=False, name=None):
-                writer.writerow(["\\N" if _is_missing(v) else v for v in row])
+                writer.writerow(["\\N" if is_missing(v) else v for v in row])
             buffer.seek(0)
             self.raw.cursor().copy_expert(
                 f"copy {table} ({column_list}) from stdin with (format csv, null '\\N')", buffer
@@ -159,12 +159,13 @@ class Connection:
         self.raw.close()
 
 
-def _is_missing(value: Any) -> bool:
+def is_missing(value: Any) -> bool:
+    """None, NaN, NaT or pandas' NA: a value the warehouse stores as NULL."""
     if value is None:
         return True
     try:
         return bool(pd.isna(value))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError):  # lists, arrays: not a missing scalar
         return False
 
 

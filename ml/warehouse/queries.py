@@ -35,7 +35,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ml.config import QUERIES_DIR, Settings
-from ml.warehouse.connection import connect
+from ml.warehouse.connection import connect, is_missing
 
 PARAMETER_TYPES = ("text", "integer", "number", "date")
 _PARAMETER_LINE = re.compile(
@@ -321,7 +321,7 @@ def run_query(
 def format_value(value: Any) -> str:
     """One cell as a person reads it: four decimals for probabilities and scores, two for
     money-sized numbers, dates without a midnight time, nothing for missing values."""
-    if _is_missing(value):
+    if is_missing(value):
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -336,15 +336,6 @@ def format_value(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
-
-
-def _is_missing(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):  # lists, arrays: not a missing scalar
-        return False
 
 
 def print_frame(frame: pd.DataFrame, console: Console, title: str | None = None) -> None:
@@ -385,7 +376,7 @@ def frame_csv(frame: pd.DataFrame) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(frame.columns)
     for row in frame.itertuples(index=False, name=None):
-        writer.writerow(["" if _is_missing(v) else v for v in row])
+        writer.writerow(["" if is_missing(v) else v for v in row])
     return buffer.getvalue()
 
 
