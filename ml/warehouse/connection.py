@@ -320,16 +320,24 @@ def ddl_files(ddl_dir: Path = DDL_DIR) -> list[Path]:
 def apply_ddl(conn: Connection, ddl_dir: Path = DDL_DIR) -> None:
     """Apply every ``sql/ddl/NNN_*.sql`` file in order; each is idempotent.
 
-    On Postgres the files are applied under an advisory lock: ``create schema/table if not
-    exists`` is not safe against itself (two sessions both see nothing and one fails on a
-    catalogue unique index), so two first runs at once take turns instead of colliding."""
+    One query first asks which tables and columns exist: when every statement's table or
+    column is already there, nothing runs (the check is made by every step of every run).
+    Otherwise the files are applied, each statement whose table or column exists skipped. On
+    Postgres they are applied under an advisory lock: ``create schema/table if not exists``
+    is not safe against itself (two sessions both see nothing and one fails on a catalogue
+    unique index), so two first runs at once take turns instead of colliding."""
+    files = [(path, _split_statements(path.read_text())) for path in ddl_files(ddl_dir)]
+    if not any(_missing(_existing_columns(conn), statements) for _, statements in files):
+        return
     with _ddl_lock(conn):
-        for path in ddl_files(ddl_dir):
-            sql = path.read_text()
+        existing = _existing_columns(conn)
+        for _, statements in files:
+            missing = _missing(existing, statements)
+            if not missing:
+                continue
             with conn.transaction():
-                for statement in _split_statements(sql):
-                    if not _column_exists(conn, statement):
-                        conn.execute(statement)
+                for statement in missing:
+                    conn.execute(statement)
 
 
 # The pg_advisory_lock key of apply_ddl (the bytes of "plpddl"); advisory locks are per database.
@@ -354,20 +362,34 @@ def _ddl_lock(conn: Connection) -> Iterator[None]:
 _ADD_COLUMN = re.compile(
     r"^alter\s+table\s+(\w+)\.(\w+)\s+add\s+column\s+if\s+not\s+exists\s+(\w+)\s", re.I
 )
+_CREATE_TABLE = re.compile(r"^create\s+table\s+if\s+not\s+exists\s+(\w+)\.(\w+)\W", re.I)
+_CREATE_SCHEMA = re.compile(r"^create\s+schema\s+if\s+not\s+exists\s+(\w+)\W*$", re.I)
 
 
-def _column_exists(conn: Connection, statement: str) -> bool:
-    """True for an ``alter table s.t add column if not exists c`` whose column exists: a no-op
-    that Postgres would still run under an exclusive lock on the table, on every apply."""
-    match = _ADD_COLUMN.match(statement)
-    if not match:
-        return False
-    sql = (
-        "select count(*) from information_schema.columns "
-        "where table_catalog = current_database()"
-        " and table_schema = ? and table_name = ? and column_name = ?"
-    )
-    return bool(conn.scalar(sql, [m.lower() for m in match.groups()]))
+def _existing_columns(conn: Connection) -> set[tuple[str, ...]]:
+    """(schema,), (schema, table) and (schema, table, column) of what exists, lower case."""
+    found: set[tuple[str, ...]] = set()
+    for row in conn.fetchall(read_sql("ops/select_warehouse_columns.sql")):
+        schema, table, column = (str(part).lower() for part in row)
+        found |= {(schema,), (schema, table), (schema, table, column)}
+    return found
+
+
+def _missing(existing: set[tuple[str, ...]], statements: Sequence[str]) -> list[str]:
+    """The statements with something left to do. An ``alter table ... add column if not
+    exists`` whose column exists is left out too: a no-op that Postgres would still run under
+    an exclusive lock on the table. A statement of another kind always has something to do."""
+    missing = []
+    for statement in statements:
+        for pattern in (_ADD_COLUMN, _CREATE_TABLE, _CREATE_SCHEMA):
+            match = pattern.match(statement)
+            if match:
+                if tuple(part.lower() for part in match.groups()) not in existing:
+                    missing.append(statement)
+                break
+        else:
+            missing.append(statement)
+    return missing
 
 
 def _split_statements(sql: str) -> list[str]:
