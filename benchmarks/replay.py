@@ -27,7 +27,7 @@ from rich.table import Table
 from ml.clock import parse_as_of
 from ml.config import get_settings
 from ml.ingest.snapshots import SnapshotArchive
-from ml.modeling.train import TrainConfig
+from ml.modeling.config import TrainConfig
 from ml.orchestration.replay import quick_train_config, render_summary, replay, replay_times
 from ml.orchestration.steps import RunOptions
 

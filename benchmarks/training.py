@@ -24,8 +24,9 @@ from _common import OUT, QUIET, Stopwatch, peak_memory_mib, require_mirror
 from ml.config import get_settings
 from ml.ingest import run_ingest
 from ml.modeling import registry
+from ml.modeling.config import TrainConfig
 from ml.modeling.features import type_frame
-from ml.modeling.train import TrainConfig, run_train
+from ml.modeling.train import run_train
 from ml.warehouse.connection import connect
 from ml.warehouse.dbt import build
 

@@ -6,9 +6,10 @@ tested on its own; the rest is thin glue around the MLflow client.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -172,12 +173,97 @@ def get_alias(settings: Settings, alias: str = CHAMPION) -> RegisteredVersion | 
     from mlflow.exceptions import MlflowException
 
     configure(settings)
+    # Stamped before the question: a write after it changes the stamp, never the answer kept.
+    stamp = _store_stamp(settings)
     name = model_name(settings.league)
     try:
-        mv = _client().get_model_version_by_alias(name, alias)
+        found: RegisteredVersion | None = _registered(
+            name, _client().get_model_version_by_alias(name, alias)
+        )
     except MlflowException:
+        found = None
+    if stamp is not None:
+        _write_cached(settings, alias, stamp, found)
+    return found
+
+
+# The due checks of every run ask who the champion is; answering through MLflow costs seconds
+# (importing it, opening its store) in a run that may do nothing else. The answer is kept in a
+# file beside the default SQLite store, stamped with the store's files (modification time,
+# size and SQLite's change counter; the write-ahead log's too): any write to the store (a new version, an alias moved in
+# the MLflow UI) changes the stamp and the next look asks MLflow again.
+_ALIAS_CACHE = "aliases.json"
+
+
+def _store_stamp(settings: Settings) -> list[list[Any]] | None:
+    """The default store's files as (name, mtime_ns, size), or None for a store given with
+    MLFLOW_TRACKING_URI (a server or a file this project does not own: always asked)."""
+    if settings.mlflow_tracking_uri_override is not None:
         return None
-    return _registered(name, mv)
+    database = settings.mlflow_dir / "mlflow.db"
+    stamp = []
+    for path in (database, database.with_name(database.name + "-wal")):
+        try:
+            stat = path.stat()
+            with path.open("rb") as file:
+                # SQLite's file change counter (header bytes 24-27), which every committed
+                # write transaction increments: the modification time alone is too coarse.
+                header = file.read(28)[24:28].hex()
+        except FileNotFoundError:
+            continue
+        stamp.append([path.name, stat.st_mtime_ns, stat.st_size, header])
+    return stamp or None
+
+
+def _cache_key(settings: Settings, alias: str) -> str:
+    return f"{settings.target}/{model_name(settings.league)}@{alias}"
+
+
+def _read_cached(settings: Settings, alias: str, stamp: list[list[Any]]) -> tuple[bool, Any]:
+    try:
+        entries = json.loads((settings.mlflow_dir / _ALIAS_CACHE).read_text())
+    except (FileNotFoundError, ValueError):
+        return False, None
+    entry = entries.get(_cache_key(settings, alias))
+    if not isinstance(entry, dict) or entry.get("stamp") != stamp:
+        return False, None
+    found = entry.get("version")
+    if found is None:
+        return True, None
+    created = found.pop("created_at", None)
+    return True, RegisteredVersion(
+        **found, created_at=datetime.fromisoformat(created) if created else None
+    )
+
+
+def _write_cached(
+    settings: Settings, alias: str, stamp: list[list[Any]], found: RegisteredVersion | None
+) -> None:
+    path = settings.mlflow_dir / _ALIAS_CACHE
+    try:
+        entries = json.loads(path.read_text())
+    except (FileNotFoundError, ValueError):
+        entries = {}
+    version = None
+    if found is not None:
+        version = asdict(found)
+        version["created_at"] = found.created_at.isoformat() if found.created_at else None
+    entries[_cache_key(settings, alias)] = {"stamp": stamp, "version": version}
+    partial = path.with_suffix(f".{os.getpid()}.tmp")
+    partial.write_text(json.dumps(entries, sort_keys=True))
+    partial.replace(path)
+
+
+def peek_alias(settings: Settings, alias: str = CHAMPION) -> RegisteredVersion | None:
+    """:func:`get_alias` for checks that only read the answer: from the cache beside the
+    default store while the store is unchanged, without importing MLflow. Code that goes on
+    to use MLflow calls :func:`get_alias`, which also configures it."""
+    stamp = _store_stamp(settings)
+    if stamp is not None:
+        hit, found = _read_cached(settings, alias, stamp)
+        if hit:
+            return found
+    return get_alias(settings, alias)
 
 
 def versions(settings: Settings) -> list[RegisteredVersion]:

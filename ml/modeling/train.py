@@ -11,12 +11,11 @@ the latest evaluated season (:func:`ml.modeling.registry.decide_promotion`).
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -31,6 +30,9 @@ from ml.config import Settings
 from ml.faults import fault_point
 from ml.modeling import registry
 from ml.modeling.candidates import candidates, find
+from ml.modeling.config import (
+    TrainConfig,
+)
 from ml.modeling.evaluation import (
     ALL_SEASONS,
     WalkForwardResult,
@@ -76,131 +78,40 @@ BLEND_SPEC = BlendSpec(
 )
 
 
-# The classifiers a run evaluates by default, and with ``--candidates all``. Gradient boosting
-# is opt-in: on E0's six-season walk-forward it cost about six times the logistic models'
-# CPU (85% of the walk-forward's) for an RPS of 0.1997 (with the market's features) against
-# the blend's 0.1980, and it has never been champion (docs/performance.md).
-DEFAULT_CLASSIFIERS: tuple[str, ...] = ("logistic",)
-ALL_CLASSIFIERS: tuple[str, ...] = ("logistic", "hgb")
-CANDIDATE_SETS = ("default", "all")
-
-
 class TrainError(RuntimeError):
     """Training cannot run; the message says what is missing."""
 
 
-@dataclass(frozen=True)
-class TrainConfig:
-    """What a training run does. ``quick`` uses small grids (tests, smoke runs).
+def candidate_options(
+    config: TrainConfig, features: pd.DataFrame, *, diagnostics: bool = False
+) -> CandidateOptions:
+    """What ``config`` asks of the registered models, on ``features``' columns.
 
-    ``blend`` adds the stacked blend of market and goals model; it needs ``goals_model``
-    and is skipped without it.
-    """
+    ``diagnostics`` (permutation importance) is for the fit of the model a run keeps: a
+    walk-forward's fits skip it, which changes none of their predictions."""
+    return CandidateOptions(
+        feature_sets={
+            name: columns
+            for name, columns in feature_sets(features).items()
+            if name in config.variants
+        },
+        classifiers=config.classifiers,
+        classifier_grids=config.classifier_grids(),
+        random_state=config.random_state,
+        markets=MARKETS,
+        margin_method=MARGIN_METHOD,
+        goals=config.goals_model,
+        blend=config.blend and config.goals_model,
+        blend_spec=BLEND_SPEC,
+        diagnostics=diagnostics,
+    )
 
-    eval_seasons: tuple[str, ...] | None = None
-    n_eval_seasons: int = 6
-    classifiers: tuple[str, ...] = DEFAULT_CLASSIFIERS
-    variants: tuple[str, ...] = ("football", "with_market")
-    goals_model: bool = True
-    blend: bool = True
-    second_tier: bool = False
-    quick: bool = False
-    random_state: int = 0
 
-    @classmethod
-    def from_options(
-        cls,
-        *,
-        eval_seasons: str | None = None,
-        classifiers: str | Sequence[str] | None = None,
-        candidates: str = "default",
-        goals_model: bool = True,
-        second_tier: bool = False,
-        quick: bool = False,
-    ) -> TrainConfig:
-        """The configuration from the words a user types (the CLI's options, a DAG's params):
-        ``eval_seasons`` a spec such as ``2324-2526``, ``classifiers`` a comma list or a list
-        (None: the candidate set's), ``candidates`` ``default`` or ``all`` (every registered
-        model, the opt-in gradient boosting too)."""
-        from ml.ingest.seasons import parse_seasons
-
-        if candidates not in CANDIDATE_SETS:
-            raise ValueError(
-                f"candidates must be one of {', '.join(CANDIDATE_SETS)}, got {candidates!r}"
-            )
-        if classifiers is None:
-            names: Sequence[str] = DEFAULT_CLASSIFIERS
-        else:
-            names = classifiers.split(",") if isinstance(classifiers, str) else classifiers
-        chosen = tuple(name.strip() for name in names if name and name.strip())
-        if candidates == "all":
-            chosen = (*chosen, *(name for name in ALL_CLASSIFIERS if name not in chosen))
-        return cls(
-            eval_seasons=(
-                tuple(season.label for season in parse_seasons(eval_seasons))
-                if eval_seasons
-                else None
-            ),
-            classifiers=chosen,
-            goals_model=goals_model,
-            second_tier=second_tier,
-            quick=quick,
-        )
-
-    def to_json(self) -> str:
-        """What a registered version keeps of its configuration, so a refit can repeat it."""
-        return json.dumps(asdict(self), sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str | None) -> TrainConfig:
-        if not text:
-            return cls()
-        values = json.loads(text)
-        known = {f.name for f in fields(cls)}
-        return cls(
-            **{
-                key: tuple(value) if isinstance(value, list) else value
-                for key, value in values.items()
-                if key in known
-            }
-        )
-
-    def candidate_options(
-        self, features: pd.DataFrame, *, diagnostics: bool = False
-    ) -> CandidateOptions:
-        """What this configuration asks of the registered models, on ``features``' columns.
-
-        ``diagnostics`` (permutation importance) is for the fit of the model a run keeps: a
-        walk-forward's fits skip it, which changes none of their predictions."""
-        return CandidateOptions(
-            feature_sets={
-                name: columns
-                for name, columns in feature_sets(features).items()
-                if name in self.variants
-            },
-            classifiers=self.classifiers,
-            classifier_grids=self.classifier_grids(),
-            random_state=self.random_state,
-            markets=MARKETS,
-            margin_method=MARGIN_METHOD,
-            goals=self.goals_model,
-            blend=self.blend and self.goals_model,
-            blend_spec=BLEND_SPEC,
-            diagnostics=diagnostics,
-        )
-
-    def candidates(self, features: pd.DataFrame, *, diagnostics: bool = False) -> list[Candidate]:
-        return candidates(self.candidate_options(features, diagnostics=diagnostics))
-
-    def classifier_grids(self) -> dict[str, list[dict]] | None:
-        if not self.quick:
-            return None
-        return {
-            "logistic": [{"C": 0.1}],
-            "hgb": [
-                {"learning_rate": 0.05, "max_iter": 60, "max_leaf_nodes": 7, "min_samples_leaf": 80}
-            ],
-        }
+def candidates_for(
+    config: TrainConfig, features: pd.DataFrame, *, diagnostics: bool = False
+) -> list[Candidate]:
+    """The candidates ``config`` names, built for ``features``."""
+    return candidates(candidate_options(config, features, diagnostics=diagnostics))
 
 
 @dataclass
@@ -273,7 +184,7 @@ def walk_forward(
     The fits run on ``n_jobs`` processes (default: one per core, :func:`default_jobs`); the
     predictions do not depend on how many.
     """
-    built = config.candidates(features)
+    built = candidates_for(config, features)
     with Progress(
         TextColumn("[bold]walk-forward[/bold] {task.description}"),
         BarColumn(),
@@ -339,7 +250,7 @@ def fit_final(
     ``forecasts``: the walk-forward's weekly forecasts (:attr:`WalkForwardResult.forecasts`),
     which a candidate learning from them (the blend) takes instead of running the goals
     model's weekly walk-forward over its window again."""
-    candidate = find(config.candidates(features, diagnostics=True), model, variant)
+    candidate = find(candidates_for(config, features, diagnostics=True), model, variant)
     history = History(features, goals, dict(forecasts or {}))
     return candidate.fit(history, _fit_moment(features, goals))
 
@@ -399,7 +310,7 @@ def head_to_head(
     config = TrainConfig.from_json(champion.tags.get(registry.TAG_CONFIG))
     features = evaluation_frame(frame, league)
     try:
-        theirs = config.candidates(features)
+        theirs = candidates_for(config, features)
         own = find(theirs, model, variant)
     except (KeyError, ValueError):
         return candidate, unbeatable
@@ -567,7 +478,7 @@ def run_train(
     result = walk_forward(features, goals, eval_seasons, config, console, n_jobs)
     timings = {"walk_forward_seconds": time.perf_counter() - started}
     table = metric_table(result.metrics)
-    built = config.candidates(features)
+    built = candidates_for(config, features)
     selected = select_best(result.metrics, [c.name for c in built if c.yardstick])
     _print_table(console, table, selected)
 
@@ -743,7 +654,7 @@ def run_refit(
     frame = load_frame(settings, as_of)
     features = evaluation_frame(frame, league)
     goals = goals_frame(frame if config.second_tier else frame[frame["league"] == league])
-    candidate = find(config.candidates(features), model, variant)
+    candidate = find(candidates_for(config, features), model, variant)
     training_data_end = _training_data_end(candidate, features, goals)
     if champion.training_data_end and training_data_end <= champion.training_data_end:
         return None

@@ -56,7 +56,7 @@ class MonitorResult:
 def _champion(settings: Settings):
     from ml.modeling import registry
 
-    return registry.get_alias(settings, registry.CHAMPION)
+    return registry.peek_alias(settings, registry.CHAMPION)
 
 
 def _walk_forward_run(settings: Settings, champion) -> str:

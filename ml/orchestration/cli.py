@@ -206,7 +206,7 @@ def run(
 ) -> None:
     """The main job at one clock: ingest, transform, train or refit when due, backtest, score,
     settle, monitor, bet, marts, report."""
-    from ml.modeling.train import TrainConfig
+    from ml.modeling.config import TrainConfig
     from ml.monitoring.policy import PolicyError, model_ages
     from ml.orchestration.pipeline import PipelineError, run_pipeline
 
@@ -285,7 +285,7 @@ def replay(
     The history comes from --source; at each capture time the catalogue runs as of that
     moment on the files captured by then. A second replay resumes where one stopped."""
     from ml.ingest.sources import FetchError
-    from ml.modeling.train import TrainConfig
+    from ml.modeling.config import TrainConfig
     from ml.orchestration.replay import ReplayError, quick_train_config, render_summary
     from ml.orchestration.replay import replay as run_replay
     from ml.orchestration.steps import RunOptions, StepFailed
@@ -433,7 +433,7 @@ def train(
     as_of: AsOfOption = None,
 ) -> None:
     """Walk-forward evaluation against the market, MLflow logging, champion/challenger."""
-    from ml.modeling.train import TrainConfig
+    from ml.modeling.config import TrainConfig
     from ml.orchestration.steps import RunOptions
 
     settings = _settings(target=target)

@@ -37,7 +37,7 @@ from ml.warehouse.connection import apply_ddl, connect, read_sql
 def quick_train_config():
     """``plpred replay --quick``: the first champion from small grids, one classifier and the
     last two seasons' walk-forward (the goals model and the blend stay in)."""
-    from ml.modeling.train import TrainConfig
+    from ml.modeling.config import TrainConfig
 
     return TrainConfig(n_eval_seasons=2, classifiers=("logistic",), quick=True)
 

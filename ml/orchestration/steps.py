@@ -82,7 +82,7 @@ class RunOptions:
     names one step runs it).
     """
 
-    train_config: Any = None  # ml.modeling.train.TrainConfig; None: the defaults
+    train_config: Any = None  # ml.modeling.config.TrainConfig; None: the defaults
     max_model_age_days: float | None = 7.0
     refit_age_days: float | None = 7.0
     include_fixtures: bool = True
@@ -291,6 +291,23 @@ def unchanged_and_no_kickoff(ctx: StepContext, step: Step) -> str | None:
     return f"{unchanged}, and no match kicked off since its last clock"
 
 
+# The monitor also judges what only the clock changes (how stale the data is, how old the
+# champion is): when nothing it reads changed, it still runs once a day.
+MONITOR_HEARTBEAT = timedelta(days=1)
+
+
+def _monitor_due(ctx: StepContext, step: Step) -> str | None:
+    """The monitor runs when something it reads changed, a match kicked off, or a day passed
+    since its last run; otherwise it would record the same judgement again."""
+    unchanged = unchanged_and_no_kickoff(ctx, step)
+    if unchanged is None:
+        return None
+    last = _last_clock(ctx, step.name)
+    if last is None or clock.utc_naive(ctx.as_of) - last >= MONITOR_HEARTBEAT:
+        return None
+    return f"{unchanged}, and its last run was less than a day ago"
+
+
 def _settle_due(ctx: StepContext, step: Step) -> str | None:
     """Settling is due when a result or a bet arrived, or when a bet without a settlement has
     kicked off by the clock (the void rule depends on the clock alone)."""
@@ -353,7 +370,7 @@ def _train_due(ctx: StepContext, step: Step) -> str | None:
     from ml.modeling import registry
     from ml.monitoring.run import policy_due
 
-    champion = registry.get_alias(ctx.settings, registry.CHAMPION)
+    champion = registry.peek_alias(ctx.settings, registry.CHAMPION)
     if champion is not None and policy_due(ctx.settings, ctx.as_of, "retrain"):
         return None
     return training_due(champion, ctx.options.max_model_age_days, ctx.as_of)
@@ -413,7 +430,7 @@ def _refit_due(ctx: StepContext, step: Step) -> str | None:
 
     if _done_in_this_run(ctx, "train"):
         return "a new model was trained in this run"
-    champion = registry.get_alias(ctx.settings, registry.CHAMPION)
+    champion = registry.peek_alias(ctx.settings, registry.CHAMPION)
     if champion is None:
         return "there is no champion to refit"
     from ml.monitoring.run import policy_due
@@ -485,7 +502,8 @@ def _transform(ctx: StepContext) -> StepOutcome:
 
 def _train(ctx: StepContext) -> StepOutcome:
     from ml.modeling import registry
-    from ml.modeling.train import TrainConfig, run_train
+    from ml.modeling.config import TrainConfig
+    from ml.modeling.train import run_train
 
     before = registry.get_alias(ctx.settings, registry.CHAMPION)
     why = _why(ctx, before, "retrain")
@@ -560,7 +578,7 @@ def _score(ctx: StepContext) -> StepOutcome:
     from ml.modeling import registry
     from ml.modeling.score import run_score
 
-    if registry.get_alias(ctx.settings, registry.CHAMPION) is None:
+    if registry.peek_alias(ctx.settings, registry.CHAMPION) is None:
         return StepOutcome(
             "skipped",
             "no champion model yet: `plpred train` makes one",
@@ -627,7 +645,7 @@ def _bet(ctx: StepContext) -> StepOutcome:
     from ml.modeling import registry
 
     args = ctx.options.args_for("bet")
-    if not args.get("model_version") and registry.get_alias(ctx.settings) is None:
+    if not args.get("model_version") and registry.peek_alias(ctx.settings) is None:
         return StepOutcome(
             "skipped",
             "no champion model yet: `plpred train` makes one, `plpred score` predicts with it",
@@ -764,6 +782,8 @@ def _catalogue() -> tuple[Step, ...]:
             hint="see ml/retraining.toml; `plpred monitor` runs this step alone",
             doc="drift, live performance against the market, data health; the retraining "
             "decision that the next run's train or refit step carries out",
+            due=_monitor_due,
+            due_on=("marts", "model", "predictions", "settlements"),
         ),
         Step(
             "bet",

@@ -171,7 +171,7 @@ def leagues_of(context: Mapping[str, Any] | None, *, from_source: bool = False) 
 
 def options_from_params(params: Mapping[str, Any] | None):
     """``ml.orchestration.steps.RunOptions`` from a DAG run's params, in the same words as the CLI's options."""
-    from ml.modeling.train import TrainConfig
+    from ml.modeling.config import TrainConfig
     from ml.monitoring.policy import model_ages
     from ml.orchestration.steps import RunOptions
 

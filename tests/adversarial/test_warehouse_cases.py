@@ -268,7 +268,8 @@ def test_f13_a_duckdb_champion_is_not_the_postgres_warehouses(
     champion and training is due; after it trains, each warehouse has its own champion, each
     report its own file, and the DuckDB champion is untouched."""
     from ml.ingest import run_ingest
-    from ml.modeling.train import TrainConfig, run_train
+    from ml.modeling.config import TrainConfig
+    from ml.modeling.train import run_train
     from ml.orchestration.steps import training_due
     from ml.report import write_report
     from ml.warehouse.dbt import build

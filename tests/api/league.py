@@ -23,7 +23,7 @@ import pandas as pd
 from rich.console import Console
 
 from ml.config import PROJECT_ROOT, Settings
-from ml.modeling.train import TrainConfig
+from ml.modeling.config import TrainConfig
 from ml.orchestration.steps import RunOptions, run_catalogue
 from tests.football_data_files import write_synthetic_source
 

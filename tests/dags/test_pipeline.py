@@ -184,7 +184,7 @@ def _plpred_run(at: datetime) -> None:
     """``plpred run`` at the clock ``at``, with the training of QUICK_TRAINING."""
     from rich.console import Console
 
-    from ml.modeling.train import TrainConfig
+    from ml.modeling.config import TrainConfig
     from ml.orchestration.pipeline import run_pipeline
 
     run_pipeline(

@@ -35,7 +35,7 @@ from ml.config import Settings, get_settings
 from ml.dashboards.inspect import GrafanaQuery, all_queries, dashboard_files, select_columns
 from ml.dashboards.macros import expand
 from ml.dashboards.role import create_grafana_role
-from ml.modeling.train import TrainConfig
+from ml.modeling.config import TrainConfig
 from ml.orchestration.replay import replay
 from ml.orchestration.steps import RunOptions
 from tests.conftest import postgres_admin

@@ -24,10 +24,11 @@ import ml.modeling.candidates as registry_of_candidates
 from ml.config import Settings
 from ml.ingest import run_ingest
 from ml.modeling import registry
+from ml.modeling.config import TrainConfig
 from ml.modeling.evaluation import walk_forward_evaluate
 from ml.modeling.interface import Candidate, CandidateBase, CandidateOptions, Fitted, History
 from ml.modeling.score import run_score
-from ml.modeling.train import TrainConfig, run_refit, run_train
+from ml.modeling.train import run_refit, run_train
 from ml.warehouse.connection import connect
 from ml.warehouse.dbt import build
 from tests.football_data_files import write_synthetic_source

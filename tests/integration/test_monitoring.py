@@ -38,8 +38,8 @@ from rich.console import Console
 
 from ml.config import Settings, get_settings
 from ml.modeling import registry
+from ml.modeling.config import TrainConfig
 from ml.modeling.features import type_frame
-from ml.modeling.train import TrainConfig
 from ml.models import metrics as scores
 from ml.monitoring.run import run_monitor
 from ml.orchestration.replay import ReplaySummary, replay

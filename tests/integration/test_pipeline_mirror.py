@@ -16,7 +16,7 @@ import pytest
 from rich.console import Console
 
 from ml.config import Settings
-from ml.modeling.train import TrainConfig
+from ml.modeling.config import TrainConfig
 from ml.orchestration.pipeline import run_pipeline
 from ml.warehouse.connection import connect
 

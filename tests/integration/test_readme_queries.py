@@ -32,7 +32,7 @@ import pytest
 from rich.console import Console
 
 from ml.config import PROJECT_ROOT, Settings, get_settings
-from ml.modeling.train import TrainConfig
+from ml.modeling.config import TrainConfig
 from ml.orchestration.replay import ReplaySummary, replay
 from ml.orchestration.steps import RunOptions
 from ml.report import build_report, write_report

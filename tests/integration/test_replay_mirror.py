@@ -46,7 +46,7 @@ from ml.config import PROJECT_ROOT, Settings, get_settings
 from ml.ingest import run_ingest
 from ml.ingest.snapshots import FIXTURES_NAME, SnapshotArchive
 from ml.modeling import registry
-from ml.modeling.train import TrainConfig
+from ml.modeling.config import TrainConfig
 from ml.orchestration.replay import ReplaySummary, replay
 from ml.orchestration.steps import RunOptions
 from ml.warehouse.connection import connect

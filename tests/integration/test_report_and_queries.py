@@ -33,8 +33,9 @@ from ml.betting.place import place_bets
 from ml.clock import uk_local
 from ml.config import PROJECT_ROOT, QUERIES_DIR, Settings, get_settings
 from ml.ingest import run_ingest
+from ml.modeling.config import TrainConfig
 from ml.modeling.score import run_score
-from ml.modeling.train import TrainConfig, run_train
+from ml.modeling.train import run_train
 from ml.report import build_report, write_report
 from ml.warehouse.connection import connect
 from ml.warehouse.dbt import run_dbt

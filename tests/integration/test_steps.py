@@ -236,8 +236,8 @@ def _why_not_due(settings: Settings, name: str, as_of: datetime) -> str | None:
 def test_steps_that_depend_on_the_clock_skip_only_when_nothing_could_change(
     target: str, request: pytest.FixtureRequest
 ) -> None:
-    """A second run with nothing new skips score, bet, settle and the report (issue 14: the
-    second run); a kickoff between two clocks makes the report due again, and a bet without a
+    """A second run with nothing new skips score, bet, settle, the monitor and the report (issue
+    14: the second run); a kickoff between two clocks makes the report due again, and a bet without a
     settlement whose match has kicked off makes settle due (voiding depends on the clock)."""
     settings = request.getfixturevalue(f"{target}_settings")
     later = CLOCK + timedelta(hours=6)
@@ -262,6 +262,17 @@ def test_steps_that_depend_on_the_clock_skip_only_when_nothing_could_change(
     assert _why_not_due(settings, "report", CLOCK + timedelta(hours=2))
     assert _why_not_due(settings, "report", later) is None
     assert _why_not_due(settings, "bet", later)
+    # The monitor, last run after the kickoffs: not due while nothing changed and less than a
+    # day passed; a day later it judges again what only the clock changes (stale data, the
+    # champion's age).
+    assert _why_not_due(settings, "monitor", later) is None
+    record_external(
+        new_context(settings, as_of=later, options=RunOptions(), console=QUIET),
+        "monitor",
+        StepOutcome("done"),
+    )
+    assert _why_not_due(settings, "monitor", later + timedelta(hours=23))
+    assert _why_not_due(settings, "monitor", later + timedelta(days=1)) is None
     # No report file: due whatever the clock.
     settings.report_path.unlink()
     assert _why_not_due(settings, "report", CLOCK) is None

@@ -18,8 +18,9 @@ from ml.config import PROJECT_ROOT, Settings
 from ml.faults import FAULT_ENV
 from ml.ingest import run_ingest
 from ml.modeling import registry
+from ml.modeling.config import TrainConfig
 from ml.modeling.score import ScoreError, run_score
-from ml.modeling.train import TrainConfig, run_train
+from ml.modeling.train import run_train
 from ml.warehouse.connection import connect
 from ml.warehouse.dbt import build
 from tests.football_data_files import write_synthetic_source

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from ml.modeling.config import TrainConfig
 from ml.modeling.registry import decide_promotion
-from ml.modeling.train import TrainConfig, metric_table, select_best
+from ml.modeling.train import candidates_for, metric_table, select_best
 
 
 def test_first_model_becomes_champion() -> None:
@@ -55,7 +56,7 @@ def test_baselines_never_win_selection() -> None:
 def test_market_yardsticks_are_named_for_the_ledger() -> None:
     features = pd.DataFrame({"home_form": [1.0], "away_form": [0.0]})
     config = TrainConfig(classifiers=("logistic",), variants=("football",), goals_model=False)
-    built = config.candidates(features)
+    built = candidates_for(config, features)
     assert [(c.name, c.variant, c.yardstick) for c in built] == [
         ("base_rates", "train_window", True),
         ("market_pre", "avg_proportional", True),

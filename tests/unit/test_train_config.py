@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ml.modeling.train import ALL_CLASSIFIERS, TrainConfig
+from ml.modeling.config import ALL_CLASSIFIERS, TrainConfig
 
 
 def test_gradient_boosting_is_opt_in() -> None:
