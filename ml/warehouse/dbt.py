@@ -12,6 +12,7 @@ close their own connections to the DuckDB file before calling :func:`build`.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 import time
@@ -81,6 +82,8 @@ class TransformSummary:
     invocations: list[InvocationSummary]
     target_path: Path
     log_path: Path
+    # True when a whole-project build left dbt's unit tests out (``unit_tests="when_changed"``).
+    unit_tests_skipped: bool = False
 
     @property
     def docs_index(self) -> Path:
@@ -93,6 +96,61 @@ def dbt_paths(settings: Settings) -> tuple[Path, Path]:
     return base / "target", base / "logs"
 
 
+# dbt's unit tests check the SQL of a model against fixed inputs: their result changes with the
+# project's code, the adapter or dbt, never with the warehouse's data. A build may leave them
+# out when none of those changed since they last passed on the same kind of warehouse.
+UNIT_TESTS = ("always", "when_changed")
+_PROJECT_SKIP = frozenset({"target", "logs", "dbt_packages", "__pycache__"})
+_ENGINE_PACKAGES = ("dbt-core", "dbt-duckdb", "dbt-postgres", "duckdb")
+
+
+def project_fingerprint() -> str:
+    """sha256 over the dbt project's files (names and bytes) and the versions of dbt, its
+    adapters and DuckDB: what the unit tests' results depend on."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    digest = hashlib.sha256()
+    for package in _ENGINE_PACKAGES:
+        try:
+            digest.update(f"{package}=={version(package)}\n".encode())
+        except PackageNotFoundError:
+            digest.update(f"{package} missing\n".encode())
+    for path in sorted(DBT_PROJECT_DIR.rglob("*")):
+        relative = path.relative_to(DBT_PROJECT_DIR)
+        if not path.is_file() or _PROJECT_SKIP.intersection(relative.parts):
+            continue
+        digest.update(relative.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _unit_tests_marker(settings: Settings) -> Path:
+    """Where the fingerprint of the last build whose unit tests passed on this kind of
+    warehouse is kept (per home: each home has its own dbt target folder)."""
+    target_path, _ = dbt_paths(settings)
+    return target_path.parent / f"unit-tests-passed.{settings.target}"
+
+
+def unit_test_plan(
+    settings: Settings, select: str | None, exclude: str | None, unit_tests: str
+) -> tuple[str | None, str | None, bool]:
+    """(the build's ``--exclude``, the fingerprint to keep if it passes, whether the unit tests
+    are left out). Only a whole-project build (no selection, nothing excluded) runs every
+    unit test, so only such a build keeps its fingerprint or may leave them out."""
+    if unit_tests not in UNIT_TESTS:
+        raise ValueError(f"unit_tests must be one of {', '.join(UNIT_TESTS)}, got {unit_tests!r}")
+    if select or exclude:
+        return exclude, None, False
+    fingerprint = project_fingerprint()
+    marker = _unit_tests_marker(settings)
+    if (
+        unit_tests == "when_changed"
+        and marker.is_file()
+        and marker.read_text().strip() == fingerprint
+    ):
+        return "resource_type:unit_test", None, True
+    return None, fingerprint, False
+
+
 def build(
     settings: Settings,
     *,
@@ -100,17 +158,26 @@ def build(
     exclude: str | None = None,
     indirect_selection: str | None = None,
     docs: bool = False,
+    unit_tests: str = "always",
     console: Console | None = None,
 ) -> TransformSummary:
     """``dbt build`` (seeds, models, snapshots and every test) and optionally ``docs generate``.
 
     ``select`` is a dbt node selection (``marts``, ``+fct_matches``, several separated by
     spaces); ``indirect_selection`` is dbt's rule for the tests of a selection (``eager``,
-    ``buildable``, ``cautious``). Raises :class:`DbtError` naming the failing nodes when
+    ``buildable``, ``cautious``). ``unit_tests="when_changed"`` leaves dbt's unit tests out
+    of a whole-project build when they passed on this kind of warehouse with the same
+    :func:`project_fingerprint`. Raises :class:`DbtError` naming the failing nodes when
     anything fails.
     """
     console = console or Console(stderr=True)
     target_path, log_path = dbt_paths(settings)
+    exclude, fingerprint, unit_tests_skipped = unit_test_plan(settings, select, exclude, unit_tests)
+    if unit_tests_skipped:
+        console.print(
+            "  dbt unit tests left out: they passed on "
+            f"{settings.target} with this project's code, dbt and adapter"
+        )
     args = ["build"]
     if select:
         args += ["--select", *select.split()]
@@ -119,10 +186,14 @@ def build(
     if indirect_selection:
         args += ["--indirect-selection", indirect_selection]
     invocations = [run_dbt(settings, args, console=console)]
+    if fingerprint is not None:
+        # run_dbt raised on any failure: every unit test of the project passed.
+        _unit_tests_marker(settings).parent.mkdir(parents=True, exist_ok=True)
+        _unit_tests_marker(settings).write_text(fingerprint + "\n")
     if docs:
         invocations.append(run_dbt(settings, ["docs", "generate"], console=console))
         console.print(f"  docs site: {target_path / 'index.html'}")
-    return TransformSummary(invocations, target_path, log_path)
+    return TransformSummary(invocations, target_path, log_path, unit_tests_skipped)
 
 
 def run_dbt(

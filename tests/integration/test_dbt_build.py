@@ -22,7 +22,7 @@ from ml.config import Settings
 from ml.ingest import run_ingest
 from ml.models.metrics import implied_probabilities
 from ml.warehouse.connection import connect
-from ml.warehouse.dbt import DbtError, build, run_dbt
+from ml.warehouse.dbt import DbtError, build, run_dbt, unit_test_plan
 
 pytestmark = [pytest.mark.mirror, pytest.mark.slow]
 
@@ -296,7 +296,14 @@ def test_full_history_on_duckdb(duckdb_settings: Settings, mirror: Path) -> None
     settings = duckdb_settings
     _ingest(settings, mirror, seasons="0001-2526")
 
-    build(settings, console=_console())
+    summary = build(settings, unit_tests="when_changed", console=_console())
+    # A whole-project build that passed keeps the fingerprint its unit tests passed with.
+    assert not summary.unit_tests_skipped
+    assert unit_test_plan(settings, None, None, "when_changed") == (
+        "resource_type:unit_test",
+        None,
+        True,
+    )
 
     fct = _query(settings, "select * from marts.fct_matches where league = 'E0'")
     assert len(fct) == 9835

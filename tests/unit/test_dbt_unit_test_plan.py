@@ -1,0 +1,68 @@
+"""When a build may leave dbt's unit tests out (``ml.warehouse.dbt.unit_test_plan``).
+
+Unit tests check a model's SQL against fixed inputs: a daily run, whose data changed but not
+its code, need not run them again once they passed on the same kind of warehouse."""
+
+from __future__ import annotations
+
+import pytest
+
+from ml.config import get_settings
+from ml.warehouse import dbt
+
+
+@pytest.fixture()
+def settings(tmp_path, monkeypatch):
+    monkeypatch.setenv("PLPRED_HOME", str(tmp_path))
+    return get_settings(target="duckdb")
+
+
+def _pass(settings, fingerprint: str) -> None:
+    marker = dbt._unit_tests_marker(settings)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(fingerprint + "\n")
+
+
+def test_unit_tests_run_until_they_passed_with_this_code(settings) -> None:
+    fingerprint = dbt.project_fingerprint()
+    assert dbt.unit_test_plan(settings, None, None, "when_changed") == (None, fingerprint, False)
+    _pass(settings, fingerprint)
+    assert dbt.unit_test_plan(settings, None, None, "when_changed") == (
+        "resource_type:unit_test",
+        None,
+        True,
+    )
+    # Asked for always: they run, and keep the fingerprint again.
+    assert dbt.unit_test_plan(settings, None, None, "always") == (None, fingerprint, False)
+
+
+def test_other_code_or_another_warehouse_runs_them(settings) -> None:
+    _pass(settings, "0" * 64)  # passed with other code, dbt or adapter
+    assert dbt.unit_test_plan(settings, None, None, "when_changed")[2] is False
+    _pass(settings, dbt.project_fingerprint())
+    postgres = get_settings(target="postgres")
+    assert dbt.unit_test_plan(postgres, None, None, "when_changed")[2] is False
+
+
+def test_part_of_the_project_neither_skips_nor_vouches(settings) -> None:
+    _pass(settings, dbt.project_fingerprint())
+    assert dbt.unit_test_plan(settings, "marts", None, "when_changed") == (None, None, False)
+    assert dbt.unit_test_plan(settings, None, "tag:x", "when_changed") == ("tag:x", None, False)
+
+
+def test_the_fingerprint_follows_the_project_files(tmp_path, monkeypatch) -> None:
+    project = tmp_path / "dbt_project"
+    (project / "models").mkdir(parents=True)
+    (project / "models" / "m.sql").write_text("select 1 as x")
+    (project / "target").mkdir()
+    monkeypatch.setattr(dbt, "DBT_PROJECT_DIR", project)
+    before = dbt.project_fingerprint()
+    (project / "target" / "manifest.json").write_text("{}")  # dbt's own output: ignored
+    assert dbt.project_fingerprint() == before
+    (project / "models" / "m.sql").write_text("select 2 as x")
+    assert dbt.project_fingerprint() != before
+
+
+def test_an_unknown_setting_is_refused(settings) -> None:
+    with pytest.raises(ValueError, match="unit_tests must be one of always, when_changed"):
+        dbt.unit_test_plan(settings, None, None, "sometimes")
