@@ -116,19 +116,45 @@ def setup_commands() -> list[list[str]]:
     ]
 
 
+EXECUTORS = ("local", "celery")
+
+
 def run(
-    settings: Settings, *, port: int, login: bool, console: Console, host: str = LOCALHOST
+    settings: Settings,
+    *,
+    port: int,
+    login: bool,
+    console: Console,
+    host: str = LOCALHOST,
+    executor: str = "local",
+    workers: int = 2,
+    broker: str | None = None,
 ) -> None:
-    """Prepare the metadata database and pool, then become ``airflow standalone``."""
+    """Prepare the metadata database and pool, then become ``airflow standalone`` (the
+    LocalExecutor), or with ``executor="celery"`` run the Celery cluster of
+    :mod:`ml.orchestration.airflow_celery` until Ctrl-C."""
     if port in LOG_SERVER_PORTS:
         raise ValueError(f"port {port} is taken by Airflow's log servers {LOG_SERVER_PORTS}")
     if host != LOCALHOST and not login:
         raise ValueError(
             f"--no-login makes everyone admin: it is for a UI on {LOCALHOST} only, not on {host}"
         )
+    if executor not in EXECUTORS:
+        raise ValueError(f"--executor must be one of {', '.join(EXECUTORS)}, got {executor!r}")
     local = local_airflow(settings, port=port, login=login, host=host)
+    cluster = None
+    if executor == "celery":
+        from ml.orchestration import airflow_celery
+
+        cluster = airflow_celery.CeleryAirflow(
+            local=local,
+            broker_url=broker or airflow_celery.DEFAULT_BROKER,
+            workers=airflow_celery.worker_names(workers),
+        )
+        env = airflow_celery.celery_env(settings, cluster)
+    else:
+        env = airflow_env(settings, local)
     local.home.mkdir(parents=True, exist_ok=True)
-    env = airflow_env(settings, local)
     console.print(
         f"AIRFLOW_HOME={local.home}  metadata: {env['AIRFLOW__DATABASE__SQL_ALCHEMY_CONN']}"
     )
@@ -148,4 +174,9 @@ def run(
         console.print("login switched off for this local UI (--no-login): everyone is admin")
     console.print("stop with Ctrl-C")
     sys.stdout.flush()
+    if cluster is not None:
+        from ml.orchestration import airflow_celery
+
+        airflow_celery.serve(cluster, env, console)
+        return
     os.execve(sys.executable, [sys.executable, "-m", "airflow", "standalone"], env)
