@@ -314,24 +314,43 @@ def serve(
     cluster: CeleryAirflow, env: Mapping[str, str], console, *, poll_seconds: float = 1.0
 ) -> None:
     """Start every component, each with its log under ``$AIRFLOW_HOME/components/``, and keep
-    them until Ctrl-C or until one of them ends (raising :class:`ComponentExited`); then stop
-    them all. The metadata database and the pool must be set up already."""
+    them until Ctrl-C or SIGTERM, or until one of them ends (raising :class:`ComponentExited`);
+    then stop them all. The metadata database and the pool must be set up already."""
     log_dir = cluster.local.home / "components"
-    with Processes(log_dir) as processes:
-        for component in components(cluster, env):
-            processes.start(component)
-        console.print(
-            f"CeleryExecutor: broker {cluster.broker_url}, workers {', '.join(cluster.workers)} "
-            f"(concurrency {cluster.concurrency}); the components' logs in {log_dir}"
-        )
-        try:
+
+    def interrupt(signum: int, frame: object) -> None:
+        for sig in previous:  # once: a second Ctrl-C must not cut the stopping short
+            signal.signal(sig, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    # Also when started in the background, where SIGINT may be ignored, and under a service
+    # manager or `docker stop`, which send SIGTERM: the components are stopped, not orphaned.
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        _serve(cluster, env, console, log_dir, poll_seconds)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _serve(
+    cluster: CeleryAirflow, env: Mapping[str, str], console, log_dir: Path, poll_seconds: float
+) -> None:
+    try:
+        with Processes(log_dir) as processes:
+            for component in components(cluster, env):
+                processes.start(component)
+            console.print(
+                f"CeleryExecutor: broker {cluster.broker_url}, workers "
+                f"{', '.join(cluster.workers)} (concurrency {cluster.concurrency}); the "
+                f"components' logs in {log_dir}"
+            )
             while not (ended := processes.exited()):
                 time.sleep(poll_seconds)
-        except KeyboardInterrupt:
-            console.print("stopping the cluster")
-            return
-        name, code = next(iter(ended.items()))
-        raise ComponentExited(
-            f"airflow {name} exited with code {code}: {processes.log(name)}\n"
-            f"{processes.tail(name, 20)}"
-        )
+            name, code = next(iter(ended.items()))
+            raise ComponentExited(
+                f"airflow {name} exited with code {code}: {processes.log(name)}\n"
+                f"{processes.tail(name, 20)}"
+            )
+    except KeyboardInterrupt:
+        console.print("the cluster is stopped")
