@@ -33,13 +33,12 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from ml.config import PostgresSettings, Settings
-from ml.orchestration.airflow_local import LocalAirflow, airflow_env
+from ml.orchestration.airflow_local import LocalAirflow, airflow_env, stop_group
 
 CELERY_EXECUTOR = "CeleryExecutor"
 DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
@@ -196,49 +195,6 @@ def components(cluster: CeleryAirflow, env: Mapping[str, str]) -> list[Component
         ]
         found.append(Component(name, worker, {**env, WORKER_NAME_ENV: name}))
     return found
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on now (for a cluster beside another)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def api_healthy(url: str) -> bool:
-    """Whether the API server at ``url`` answers its health check."""
-    try:
-        with urllib.request.urlopen(f"{url}/api/v2/monitor/health", timeout=5) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
-def stop_group(process: subprocess.Popen, timeout: float = 30) -> None:
-    """SIGTERM to the process group that ``process`` leads, SIGKILL to whatever is left of it
-    after ``timeout`` seconds. The process must have been started with ``start_new_session``."""
-    pgid = process.pid  # start_new_session: the group's id is its leader's pid
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pgid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and _group_alive(pgid):
-        process.poll()
-        time.sleep(0.2)
-    if _group_alive(pgid):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, signal.SIGKILL)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=10)
-
-
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # a group that is there, but not ours to signal
-        return True
-    return True
 
 
 class ComponentExited(RuntimeError):

@@ -44,10 +44,9 @@ from ml.orchestration.airflow_celery import (
     Processes,
     celery_env,
     components,
-    free_port,
     postgres_url,
 )
-from ml.orchestration.airflow_local import local_airflow, setup_commands
+from ml.orchestration.airflow_local import api_healthy, free_port, local_airflow, setup_commands
 from tests.conftest import postgres_admin
 from tests.dags.test_many_leagues import AT, LEAGUES
 from tests.dags.test_pipeline import COMPARED_SCHEMAS, _differences, _tables
@@ -329,7 +328,9 @@ def test_the_mapped_dags_spread_over_two_celery_workers_and_match_one_process(
             cluster_processes,
             STARTUP_TIMEOUT,
         )
-        mark("pool set, DAGs parsed")
+        # The workers' tasks report to its execution API from their first moment.
+        _wait("the API server", lambda: api_healthy(local.url), cluster_processes, STARTUP_TIMEOUT)
+        mark("pool set, DAGs parsed, API server up")
 
         # Triggered before the scheduler starts: were the scheduler to create the daily run of
         # 07:00 London time (it does in the first 2.4 hours after it, run_immediately=False
