@@ -31,17 +31,13 @@ numbers move with it. It prints numbers and asserts nothing about time.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import shutil
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -50,18 +46,13 @@ from _common import MIRROR, OUT
 from rich.table import Table
 
 from ml.config import PROJECT_ROOT
+from ml.orchestration.airflow_local import api_healthy, free_port, stop_group
 
 CHAIN = ("plpred_ingest", "plpred_transform", "plpred_train", "plpred_score_and_bet")
 TRANSFORM = "plpred_transform"
 TERMINAL = ("success", "failed")
 # Whatever the caller's shell points elsewhere must not leak into the fresh homes.
 FOREIGN_ENV = ("PLPRED_DUCKDB_PATH", "MLFLOW_TRACKING_URI", "PLPRED_WAREHOUSE_CONN_ID")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _load() -> str:
@@ -177,13 +168,13 @@ class LocalAirflow:
 
     def __init__(self, root: Path, source: Path) -> None:
         self.home = root / "home-airflow"
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = _base_env(self.home, source)
         # Airflow's log servers default to 8793/8794 on every interface: free ports instead,
         # so another local Airflow (or a test run) does not collide with this one.
-        env["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"] = str(_free_port())
-        env["AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT"] = str(_free_port())
+        env["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"] = str(free_port())
+        env["AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT"] = str(free_port())
         self.base_env = env
         self.log = root / "airflow-standalone.log"
         self.metadata = Metadata(self.home / "airflow" / "airflow.db")
@@ -215,11 +206,7 @@ class LocalAirflow:
             )
 
     def healthy(self) -> bool:
-        try:
-            with urllib.request.urlopen(f"{self.url}/api/v2/monitor/health", timeout=5) as r:
-                return r.status == 200
-        except OSError:
-            return False
+        return api_healthy(self.url)
 
     def wait(self, what: str, ready, timeout: float) -> float:
         started = time.perf_counter()
@@ -241,26 +228,8 @@ class LocalAirflow:
         """SIGTERM to the whole process group, SIGKILL to what is left after a minute."""
         if self.process is None:
             return
-        pgid = self.process.pid  # start_new_session: the group's id is the leader's pid
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, signal.SIGTERM)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and self._group_alive(pgid):
-            self.process.poll()
-            time.sleep(1)
-        if self._group_alive(pgid):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pgid, signal.SIGKILL)
-        self.process.wait(timeout=30)
+        stop_group(self.process, timeout=60)
         self.process = None
-
-    @staticmethod
-    def _group_alive(pgid: int) -> bool:
-        try:
-            os.killpg(pgid, 0)
-        except ProcessLookupError:
-            return False
-        return True
 
 
 def _screenshot(url: str, path: Path) -> None:

@@ -633,16 +633,43 @@ def airflow(
             help="Keep Airflow's login (default) or make everyone admin, for this local UI only.",
         ),
     ] = True,
+    executor: Annotated[
+        str,
+        typer.Option(
+            "--executor",
+            help="local: airflow standalone (default); celery: the CeleryExecutor with "
+            "--workers Celery workers on --broker (needs a Postgres metadata database).",
+        ),
+    ] = "local",
+    workers: Annotated[
+        int, typer.Option("--workers", help="With --executor celery: how many workers.")
+    ] = 2,
+    broker: Annotated[
+        str | None,
+        typer.Option(
+            "--broker", help="With --executor celery: the broker (redis://127.0.0.1:6379/0)."
+        ),
+    ] = None,
 ) -> None:
     """Start a local Airflow (scheduler, DAG processor, UI) running the project's DAGs."""
+    from ml.orchestration.airflow_celery import ComponentExited
     from ml.orchestration.airflow_local import run
 
     settings = _settings(target=target, source=source, league=league)
     # The DAGs' `leagues` param defaults to PLPRED_LEAGUE, which this sets: check it first.
     _leagues(settings, league)
     try:
-        run(settings, port=port, login=login, console=console, host=host)
-    except ValueError as exc:
+        run(
+            settings,
+            port=port,
+            login=login,
+            console=console,
+            host=host,
+            executor=executor,
+            workers=workers,
+            broker=broker,
+        )
+    except (ValueError, ComponentExited) as exc:
         raise _fail("airflow", exc) from exc
 
 

@@ -1,8 +1,10 @@
-"""``plpred airflow``'s settings and the warehouse from an Airflow connection: pure functions,
-no Airflow process started."""
+"""``plpred airflow``'s settings (with the LocalExecutor or the CeleryExecutor) and the warehouse
+from an Airflow connection: pure functions, no Airflow process started."""
 
 from __future__ import annotations
 
+import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -111,3 +113,61 @@ def test_a_duckdb_connection_names_the_file_and_other_types_are_refused(settings
         settings_from_connection(settings, conn_type="duckdb")
     with pytest.raises(ValueError, match="postgres or duckdb"):
         settings_from_connection(settings, conn_type="mysql")
+
+
+def test_the_celery_cluster_adds_the_executor_broker_and_worker_names(settings) -> None:
+    from ml.orchestration.airflow_celery import (
+        HOSTNAME_CALLABLE,
+        WORKER_NAME_ENV,
+        CeleryAirflow,
+        celery_env,
+        components,
+        worker_hostname,
+        worker_names,
+    )
+
+    postgres = "postgresql+psycopg2://postgres@127.0.0.1:5432/airflow"
+    cluster = CeleryAirflow(
+        local=local_airflow(settings, port=8083, login=False),
+        broker_url="redis://127.0.0.1:6379/5",
+        workers=worker_names(2),
+    )
+    env = celery_env(settings, cluster, base={"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": postgres})
+    assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+    assert env["AIRFLOW__CELERY__BROKER_URL"] == "redis://127.0.0.1:6379/5"
+    assert env["AIRFLOW__CELERY__RESULT_BACKEND"] == f"db+{postgres}"
+    assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://127.0.0.1:8083/execution/"
+    assert env["AIRFLOW__CORE__HOSTNAME_CALLABLE"] == HOSTNAME_CALLABLE
+    assert "mlflow" in json.loads(env["AIRFLOW__CELERY__EXTRA_CELERY_CONFIG"])["imports"]
+    assert env["PLPRED_LEAGUE"] == "E1"  # airflow_env's settings underneath
+
+    found = {component.name: component for component in components(cluster, env)}
+    assert list(found) == [
+        "api-server",
+        "dag-processor",
+        "scheduler",
+        "triggerer",
+        "worker-1",
+        "worker-2",
+    ]
+    worker = found["worker-2"]
+    assert worker.command[-9:-5] == ["celery", "worker", "--celery-hostname", "worker-2@%h"]
+    assert "--skip-serve-logs" in worker.command
+    assert worker.env[WORKER_NAME_ENV] == "worker-2"
+    assert WORKER_NAME_ENV not in found["scheduler"].env
+    # The name Airflow records as task_instance.hostname: the worker's, else the machine's.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(WORKER_NAME_ENV, "worker-2")
+        assert worker_hostname() == "worker-2"
+        patch.delenv(WORKER_NAME_ENV)
+        assert worker_hostname() == socket.getfqdn()
+
+
+def test_the_celery_executor_is_refused_on_sqlite_and_unknown_executors_too(settings) -> None:
+    from ml.orchestration.airflow_celery import CeleryAirflow, celery_env
+
+    cluster = CeleryAirflow(local=local_airflow(settings))
+    with pytest.raises(ValueError, match="needs a server metadata database"):
+        celery_env(settings, cluster, base={})
+    with pytest.raises(ValueError, match="--executor must be one of local, celery"):
+        run(settings, port=8084, login=True, console=Console(quiet=True), executor="kubernetes")

@@ -128,9 +128,10 @@ def _step_log() -> list[tuple[str, str]]:
         ]
 
 
-def _tables(schemas: tuple[str, ...]) -> dict[str, pd.DataFrame]:
-    """Every base table of ``schemas``, whole, keyed ``schema.table``."""
-    with connect(get_settings()) as conn:
+def _tables(schemas: tuple[str, ...], settings=None) -> dict[str, pd.DataFrame]:
+    """Every base table of ``schemas``, whole, keyed ``schema.table``, in the warehouse of
+    ``settings`` (default: the environment's)."""
+    with connect(settings or get_settings()) as conn:
         names = conn.fetchall(
             "select table_schema, table_name from information_schema.tables "
             f"where table_schema in ({', '.join('?' for _ in schemas)}) "
