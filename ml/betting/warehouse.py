@@ -72,7 +72,7 @@ def betting_sql(name: str) -> str:
 
 
 _BOOK_START_SQL = betting_sql("select_book_start.sql")
-_BOOK_LAST_ROW_SQL = betting_sql("select_book_last_row.sql")
+_BOOK_LEDGER_SQL = betting_sql("select_book_ledger.sql")
 _OPEN_STAKES_SQL = betting_sql("select_open_stakes.sql")
 _LOCK_SQL = betting_sql("lock_betting_ledgers.sql")
 _COUNT_STRATEGY_VERSION_SQL = betting_sql("count_strategy_version.sql")
@@ -149,14 +149,28 @@ def to_datetime(value: Any) -> datetime:
     return pd.Timestamp(value).to_pydatetime()
 
 
-def load_book(conn: Connection, book_id: str, strategy: str, start: Decimal) -> BookState:
-    """A ledger's state from the warehouse: start, last settlement row, open stakes."""
-    first = first_value(conn, _BOOK_START_SQL, [book_id, strategy])
+def load_book(
+    conn: Connection, book_id: str, strategy: str, league: str, start: Decimal
+) -> BookState:
+    """One league's ledger of a (book, strategy) from the warehouse: its start, bankroll and
+    open stakes, and the book's last ``seq``.
+
+    Each league has its own bankroll in a book: the live book holds every league's bets, and a
+    league's stakes and bankroll never depend on another league's bets (a backtest holds one
+    league anyway). The bankroll is the start plus every settlement and reversal row of the
+    league's bets, which is what its last row's ``bankroll_after`` says; ``seq`` is shared by
+    the rows of every league of the (book, strategy), whose unique key it is.
+    """
+    first = first_value(conn, _BOOK_START_SQL, [book_id, strategy, league])
     book = BookState.new(book_id, strategy, to_decimal(first) if first is not None else start)
-    last = first_row(conn, _BOOK_LAST_ROW_SQL, [book_id, strategy])
-    if last is not None:
-        book.seq, book.bankroll = int(last[0]), to_decimal(last[1])
-    book.open_stakes = to_decimal(first_value(conn, _OPEN_STAKES_SQL, [book_id, strategy]))
+    last_seq, profit = first_row(
+        conn, _BOOK_LEDGER_SQL, [book_id, strategy, book_id, strategy, league]
+    ) or (None, None)
+    if last_seq is not None:
+        book.seq = int(last_seq)
+    if profit is not None:
+        book.bankroll = book.bankroll_start + to_decimal(profit)
+    book.open_stakes = to_decimal(first_value(conn, _OPEN_STAKES_SQL, [book_id, strategy, league]))
     return book
 
 
