@@ -19,13 +19,14 @@ from rich.console import Console
 
 from ml.betting.records import BetRecord, SettlementRecord
 from ml.betting.render import render_settlement
-from ml.betting.settlement import BookState, Effective, judge
+from ml.betting.settlement import Effective, judge
 from ml.betting.strategies import BettingConfig, load_config
 from ml.betting.warehouse import (
     RESULTS,
     SETTLED_BETS,
     betting_sql,
-    load_book,
+    book_state,
+    load_books,
     lock,
     match_result,
     require_marts,
@@ -95,14 +96,11 @@ def settle(
             }
             # One bankroll per (book, strategy, league); the leagues of a (book, strategy)
             # share its settlement sequence, the ledger's unique key.
-            books: dict[tuple[str, str, str], BookState] = {}
+            books = load_books(conn)
             last_seq: dict[tuple[str, str], int] = {}
             for row in bets.itertuples(index=False):
                 key = (row.book_id, row.strategy, row.league)
-                if key not in books:
-                    books[key] = load_book(
-                        conn, row.book_id, row.strategy, row.league, to_decimal(row.bankroll_start)
-                    )
+                book = book_state(books, *key, to_decimal(row.bankroll_start))
                 bet = _bet_record(row)
                 match = results.get(bet.match_id)
                 verdict = judge(
@@ -129,7 +127,6 @@ def settle(
                         profit=to_decimal(row.effective_profit),
                     )
                 )
-                book = books[key]
                 ledger = (row.book_id, row.strategy)
                 book.seq = max(book.seq, last_seq.get(ledger, 0))
                 summary.rows += book.settle(
