@@ -24,7 +24,8 @@ from ml.betting.warehouse import (
     PRICES,
     BettingError,
     betting_sql,
-    load_book,
+    book_state,
+    load_books,
     lock,
     prospect,
     record_strategy_versions,
@@ -103,7 +104,8 @@ def place_bets(
     Each selected strategy looks at the matches of ``settings.league`` that have a prediction
     of the champion (or of ``model_version``), a pre-match price at its odds source, a
     kickoff after now, and no bet of its own yet; it places at most one bet per
-    match, in kickoff order, staking from its live bankroll. ``as_of`` is the moment the
+    match, in kickoff order, staking from its live bankroll in the league (each league has its
+    own, :func:`~ml.betting.warehouse.load_books`). ``as_of`` is the moment the
     bets are placed (aware in any zone, or naive UTC; default: now): a match that kicked off
     at or before it gets no bet.
     """
@@ -128,8 +130,12 @@ def place_bets(
         with conn.transaction():
             lock(conn)
             record_strategy_versions(conn, selected, placed_at)
+            books = load_books(conn)
             for strategy in selected:
-                book = load_book(conn, LIVE_BOOK, strategy.name, strategy.bankroll)
+                # the league's own live bankroll: other leagues' bets never size its stakes
+                book = book_state(
+                    books, LIVE_BOOK, strategy.name, settings.league, strategy.bankroll
+                )
                 frame = conn.query_df(
                     _LIVE_PROSPECTS_SQL,
                     [

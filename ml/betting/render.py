@@ -74,8 +74,10 @@ def render_settlement(summary: SettlementSummary, console: Console) -> None:
                 f"  {row.strategy} [{row.book_id}] {row.kind} {row.outcome}: {row.reason}"
             )
     live = {k: v for k, v in summary.bankrolls.items() if k[0] == LIVE_BOOK}
-    for (_, strategy), bankroll in sorted(live.items()):
-        console.print(f"  live bankroll {strategy}: {_money(bankroll)}")
+    leagues = {league for _, _, league in live}
+    for (_, strategy, league), bankroll in sorted(live.items()):
+        where = f" ({league})" if len(leagues) > 1 else ""
+        console.print(f"  live bankroll {strategy}{where}: {_money(bankroll)}")
 
 
 def render_backtest(summary: BacktestSummary, console: Console) -> None:

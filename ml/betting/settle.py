@@ -19,13 +19,14 @@ from rich.console import Console
 
 from ml.betting.records import BetRecord, SettlementRecord
 from ml.betting.render import render_settlement
-from ml.betting.settlement import BookState, Effective, judge
+from ml.betting.settlement import Effective, judge
 from ml.betting.strategies import BettingConfig, load_config
 from ml.betting.warehouse import (
     RESULTS,
     SETTLED_BETS,
     betting_sql,
-    load_book,
+    book_state,
+    load_books,
     lock,
     match_result,
     require_marts,
@@ -49,7 +50,8 @@ class SettlementSummary:
     settled_at: datetime
     rows: list[SettlementRecord] = field(default_factory=list)
     open_bets: int = 0
-    bankrolls: dict[tuple[str, str], Decimal] = field(default_factory=dict)
+    # (book, strategy, league) -> the bankroll after this settlement
+    bankrolls: dict[tuple[str, str, str], Decimal] = field(default_factory=dict)
 
     @property
     def new_settlements(self) -> int:
@@ -92,13 +94,13 @@ def settle(
                 row.match_id: match_result(row)
                 for row in conn.query_df(_RESULTS_OF_BETS_SQL).itertuples(index=False)
             }
-            books: dict[tuple[str, str], BookState] = {}
+            # One bankroll per (book, strategy, league); the leagues of a (book, strategy)
+            # share its settlement sequence, the ledger's unique key.
+            books = load_books(conn)
+            last_seq: dict[tuple[str, str], int] = {}
             for row in bets.itertuples(index=False):
-                key = (row.book_id, row.strategy)
-                if key not in books:
-                    books[key] = load_book(
-                        conn, row.book_id, row.strategy, to_decimal(row.bankroll_start)
-                    )
+                key = (row.book_id, row.strategy, row.league)
+                book = book_state(books, *key, to_decimal(row.bankroll_start))
                 bet = _bet_record(row)
                 match = results.get(bet.match_id)
                 verdict = judge(
@@ -125,7 +127,9 @@ def settle(
                         profit=to_decimal(row.effective_profit),
                     )
                 )
-                summary.rows += books[key].settle(
+                ledger = (row.book_id, row.strategy)
+                book.seq = max(book.seq, last_seq.get(ledger, 0))
+                summary.rows += book.settle(
                     bet,
                     verdict,
                     previous=previous,
@@ -133,6 +137,7 @@ def settle(
                     run_id=summary.run_id,
                     settled_at=settled_at,
                 )
+                last_seq[ledger] = book.seq
             write(conn, [], summary.rows)
             summary.bankrolls = {key: book.bankroll for key, book in books.items()}
     render_settlement(summary, console)

@@ -1,7 +1,7 @@
 """Settling bets as pure functions: win, loss or void, profit, closing line value, bankroll.
 
 :func:`judge` decides what a bet's match means for it; :class:`BookState` keeps one
-(book, strategy) ledger's running bankroll and turns verdicts into settlement rows, including
+(book, strategy, league) ledger's running bankroll and turns verdicts into settlement rows, including
 the reversal and re-settlement of a bet whose result was corrected. The live ledger
 (:mod:`ml.betting.settle`) and the backtest simulation use the same code, so a backtest's
 bankroll evolves exactly as a live one would.
@@ -153,10 +153,12 @@ class Effective:
 
 @dataclass
 class BookState:
-    """The running state of one (book, strategy) ledger.
+    """The running state of one (book, strategy, league) ledger: a bettor's book in one league.
 
     ``bankroll`` counts settled bets only (it is what stakes are a share of); ``open_stakes``
-    is the money on bets not settled yet; ``seq`` is the last settlement row's position.
+    is the money on bets not settled yet; ``seq`` is the last settlement row's position in the
+    (book, strategy), whose leagues share the sequence (the live book holds every league; a
+    backtest one).
     """
 
     book_id: str

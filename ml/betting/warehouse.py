@@ -71,9 +71,7 @@ def betting_sql(name: str) -> str:
     return read_sql(f"betting/{name}")
 
 
-_BOOK_START_SQL = betting_sql("select_book_start.sql")
-_BOOK_LAST_ROW_SQL = betting_sql("select_book_last_row.sql")
-_OPEN_STAKES_SQL = betting_sql("select_open_stakes.sql")
+_BOOK_STATES_SQL = betting_sql("select_book_states.sql")
 _LOCK_SQL = betting_sql("lock_betting_ledgers.sql")
 _COUNT_STRATEGY_VERSION_SQL = betting_sql("count_strategy_version.sql")
 _INSERT_STRATEGY_VERSION_SQL = betting_sql("insert_strategy_version.sql")
@@ -149,15 +147,42 @@ def to_datetime(value: Any) -> datetime:
     return pd.Timestamp(value).to_pydatetime()
 
 
-def load_book(conn: Connection, book_id: str, strategy: str, start: Decimal) -> BookState:
-    """A ledger's state from the warehouse: start, last settlement row, open stakes."""
-    first = first_value(conn, _BOOK_START_SQL, [book_id, strategy])
-    book = BookState.new(book_id, strategy, to_decimal(first) if first is not None else start)
-    last = first_row(conn, _BOOK_LAST_ROW_SQL, [book_id, strategy])
-    if last is not None:
-        book.seq, book.bankroll = int(last[0]), to_decimal(last[1])
-    book.open_stakes = to_decimal(first_value(conn, _OPEN_STAKES_SQL, [book_id, strategy]))
-    return book
+BookKey = tuple[str, str, str]  # (book id, strategy, league)
+
+
+def load_books(conn: Connection) -> dict[BookKey, BookState]:
+    """Every ledger's state from the warehouse, by (book, strategy, league): start, bankroll,
+    open stakes and the (book, strategy)'s last ``seq`` (sql/betting/select_book_states.sql).
+
+    Each league has its own bankroll in a book: the live book holds every league's bets, and a
+    league's stakes and bankroll never depend on another league's bets (a backtest holds one
+    league anyway). The bankroll is the start plus every settlement and reversal row of the
+    league's bets, which is what its last row's ``bankroll_after`` says; ``seq`` is shared by
+    the rows of every league of the (book, strategy), whose unique key it is.
+    """
+    books: dict[BookKey, BookState] = {}
+    for book_id, strategy, league, start, last_seq, profit, open_stakes in conn.fetchall(
+        _BOOK_STATES_SQL
+    ):
+        book = BookState.new(book_id, strategy, to_decimal(start))
+        if last_seq is not None:
+            book.seq = int(last_seq)
+        if profit is not None:
+            book.bankroll = book.bankroll_start + to_decimal(profit)
+        book.open_stakes = to_decimal(open_stakes)
+        books[(book_id, strategy, league)] = book
+    return books
+
+
+def book_state(
+    books: dict[BookKey, BookState], book_id: str, strategy: str, league: str, start: Decimal
+) -> BookState:
+    """The state of one ledger from :func:`load_books`, or a new one at ``start`` when the
+    league has no bet in the book yet (kept in ``books``, so later bets share it)."""
+    key = (book_id, strategy, league)
+    if key not in books:
+        books[key] = BookState.new(book_id, strategy, start)
+    return books[key]
 
 
 def match_result(row: Any) -> MatchResult:

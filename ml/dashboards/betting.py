@@ -1,7 +1,9 @@
 """Dashboard "Betting": does any strategy make money, live and in the latest backtest?
 
 Bankroll over time, yield, hit rate and maximum drawdown, closing line value per bet and on
-average, and results by odds band. Only the live book and each strategy's latest backtest.
+average, and results by odds band. Only the live book and each strategy's latest backtest, of
+the league chosen: each league has its own live bankroll per strategy, so every panel reads the
+league's rows of marts keyed by book, strategy and league.
 """
 
 from __future__ import annotations
@@ -39,8 +41,9 @@ def build() -> dash.Dashboard:
             timeseries(
                 layout,
                 "Bankroll per strategy, live and latest backtest",
-                "Bankroll at the end of every day a book placed or settled a bet (settled bets "
-                "only). Backtest days are the simulated ones.",
+                "Bankroll at the end of every day a book placed or settled a bet in the league "
+                "(settled bets only); each league has its own live bankroll. Backtest days are "
+                "the simulated ones.",
                 """
                 select
                     day_at as time,

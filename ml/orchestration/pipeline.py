@@ -75,7 +75,9 @@ def print_summary(settings: Settings, console: Console, *, as_of: datetime) -> N
         upcoming = conn.query_df(
             read_sql("ml/summary_upcoming.sql"), [settings.league, clock.utc_naive(as_of)]
         )
-        bankrolls = conn.query_df(read_sql("ml/summary_bankrolls.sql"))
+        bankrolls = conn.query_df(
+            read_sql("ml/summary_bankrolls.sql"), [settings.league, settings.league]
+        )
     console.rule(f"[bold]summary {settings.league}")
     if not evaluation.empty:
         table = Table(title=f"Model against market, {evaluation['season'].iloc[0]}")

@@ -207,7 +207,9 @@ def _read_outcome(settings: Settings, summary: ReplaySummary, first: datetime, l
     window = [clock.utc_naive(first), clock.utc_naive(last)]
     with connect(settings) as conn:
         summary.live = conn.query_df(read_sql("replay/live_rps.sql"), [settings.league, *window])
-        summary.strategies = conn.query_df(read_sql("replay/live_strategies.sql"))
+        summary.strategies = conn.query_df(
+            read_sql("replay/live_strategies.sql"), [settings.league]
+        )
         counts = conn.fetchone(read_sql("replay/counts.sql"), [settings.league, *window] * 4)
     summary.counts = dict(
         zip(("predictions", "bets", "settlements", "refits"), map(int, counts), strict=True)

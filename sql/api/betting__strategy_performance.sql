@@ -1,5 +1,7 @@
--- A strategy's book (live, or its latest backtest) per season and over all: bankroll, yield,
--- hit rate, drawdown and closing line value. For: GET /v1/strategies/{name}/performance.
+-- A strategy's book in a league (the league's own live bankroll, or its latest backtest) per
+-- season and over all: bankroll, yield, hit rate, drawdown and closing line value. One row per
+-- season: marts.mart_strategy_performance is keyed by book, strategy, league and season.
+-- For: GET /v1/strategies/{name}/performance.
 --
 -- Parameters:
 --   :league text = E0          football-data league code

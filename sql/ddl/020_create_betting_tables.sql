@@ -40,7 +40,9 @@ create table if not exists betting.backtests (
 );
 
 -- One row per bet. book_id is the ledger the bankroll belongs to: 'live' for bets placed on
--- upcoming matches, a backtest_id for simulated ones; a bankroll is per (book_id, strategy).
+-- upcoming matches, a backtest_id for simulated ones; a bankroll is per (book_id, strategy,
+-- league): the live book holds every league's bets, each league with its own bankroll (what
+-- its stakes are a share of), and a backtest holds one league's.
 -- Bets are struck only at pre-match prices, strictly before kickoff (placed_at < kickoff_at,
 -- both UTC): the checks refuse anything else whatever the code does.
 create table if not exists betting.bets (
@@ -79,8 +81,10 @@ create table if not exists betting.bets (
     check (placed_at < kickoff_at)
 );
 
--- Settlements and their reversals. seq orders the rows of one (book_id, strategy) ledger and
--- bankroll_after is the bankroll after the row (start + every profit up to it); revision
+-- Settlements and their reversals. seq orders the rows of one (book_id, strategy) ledger, those
+-- of every league of the book in one sequence, and bankroll_after is the bankroll of the bet's
+-- league in the book after the row (start + every profit of the league's rows up to it; rows
+-- written while the live book had one bankroll for every league followed that one); revision
 -- counts the settlements of one bet (1, then 2 after a correction). Effective settlement of a
 -- bet: its settlement row of the highest revision; profit summed over all rows nets out.
 create table if not exists betting.settlements (

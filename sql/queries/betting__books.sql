@@ -7,7 +7,8 @@
 --   :league text = E0        football-data league code
 --   :strategy text = all     a strategy name from ml/strategies.toml, or all
 --
--- A bankroll belongs to a (book, strategy): 'live' for real bets on upcoming matches, a
+-- A bankroll belongs to a (book, strategy, league): 'live' for real bets on upcoming matches
+-- (every league's, each league with its own bankroll; listed here for the league asked), a
 -- backtest id (betting.backtests) for the walk-forward forecasts of one training run, model
 -- and variant replayed through one strategy version. is_latest_backtest marks, per strategy,
 -- the backtest that book=latest-backtest names (is_latest_of_league: the one it names with

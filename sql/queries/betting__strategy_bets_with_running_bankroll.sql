@@ -5,11 +5,14 @@
 -- Parameters:
 --   :strategy text = seed    strategy name from ml/strategies.toml (seed, value, kelly, flat)
 --   :book text = live        'live', a backtest id, or latest-backtest
+--   :league text = E0        football-data league code of the live book, or of latest-backtest
 --
 -- book: the live book, or one backtest of the strategy: `plpred sql betting__books` lists the
 -- books with their ids, and latest-backtest (resolved by `plpred sql`, ml/warehouse/queries.py) names
--- the strategy's latest backtest, the one betting__books marks is_latest_backtest. Pasted
--- into duckdb or psql, the query needs the id itself.
+-- the strategy's latest backtest in the league, the one betting__books marks
+-- is_latest_backtest. Pasted into duckdb or psql, the query needs the id itself. The live book
+-- holds every league's bets, each league with its own bankroll: book=live shows the league's;
+-- a backtest holds one league's bets, whatever the league given.
 -- outcome is the bet's effective settlement (its latest revision); open bets have none. profit
 -- sums every settlement and reversal row of the bet, so a corrected result counts once, as
 -- corrected (both from marts.mart_settled_bets, a view: current without a build);
@@ -24,6 +27,7 @@ bets as (
     where
         strategy = :strategy
         and book_id = :book
+        and (book_id <> 'live' or league = :league)
 
 ),
 

@@ -1,5 +1,5 @@
--- The replay summary: each strategy's live book over all seasons
--- (marts.mart_betting_performance, its season 'all' rows).
+-- The replay summary: each strategy's live book in the league over all seasons
+-- (marts.mart_betting_performance, its season 'all' rows). Parameters: league.
 select
     strategy,
     bets as n_bets,
@@ -10,5 +10,5 @@ select
     yield,
     average_clv
 from marts.mart_betting_performance
-where book_id = 'live' and season = 'all'
+where book_id = 'live' and league = ? and season = 'all'
 order by strategy

@@ -1,5 +1,5 @@
--- How each strategy did in the live book and in the backtests of one source run, model and
--- variant: every season and the whole book ('all').
+-- How each strategy did in one league: its live book (the league's own bankroll) and the
+-- backtests of one source run, model and variant; every season and the whole book ('all').
 -- Parameters: source run id, model, variant, league.
 select
     performance.book_id,
@@ -25,13 +25,15 @@ from marts.mart_betting_performance as performance
 left join betting.backtests as backtests
     on performance.book_id = backtests.backtest_id
 where
-    performance.book_id = 'live'
-    or (
-        backtests.source_run_id = ?
-        and backtests.model = ?
-        and backtests.variant = ?
-        and backtests.league = ?
+    (
+        performance.book_id = 'live'
+        or (
+            backtests.source_run_id = ?
+            and backtests.model = ?
+            and backtests.variant = ?
+        )
     )
+    and performance.league = ?
 order by
     performance.mode,
     performance.strategy,

@@ -19,7 +19,8 @@ from tests.football_data_files import write_synthetic_leagues
 pytestmark = [pytest.mark.slow]
 
 LEAGUES = ["E0", "E1", "SP1"]
-# Three seasons of ten teams; E0's last two rounds (28 November, 5 December 2025) are fixtures.
+# Three seasons of ten teams; each league's last two rounds (28 November, 5 December 2025) are
+# fixtures, so each league bets live, on its own bankroll in the live book.
 AT = datetime(2025, 11, 25, 12, tzinfo=UTC)
 
 
@@ -39,9 +40,7 @@ def _by_step(sql_where: str = "") -> Counter:
 
 def test_the_chain_maps_its_per_league_tasks_over_three_leagues(dagbag, tmp_path) -> None:
     source = tmp_path / "football-data"
-    write_synthetic_leagues(
-        source, tuple(LEAGUES), fixtures_of=("E0",), n_seasons=3, first_year=2023, n_teams=10
-    )
+    write_synthetic_leagues(source, tuple(LEAGUES), n_seasons=3, first_year=2023, n_teams=10)
     with pytest.MonkeyPatch.context() as env:
         _use_home(env, tmp_path / "home", source)
         conf = {"leagues": LEAGUES}
@@ -97,8 +96,21 @@ def test_the_chain_maps_its_per_league_tasks_over_three_leagues(dagbag, tmp_path
             predicted = dict(
                 conn.fetchall("select league, count(*) from ml.predictions group by 1")
             )
+            live = dict(
+                conn.fetchall(
+                    "select league, count(*) from betting.bets where book_id = 'live' group by 1"
+                )
+            )
+            # the marts task ran the grain tests; one row per book, strategy, league and season
+            duplicated = conn.scalar(
+                "select count(*) from (select book_id, strategy, league, season "
+                "from marts.mart_strategy_performance group by book_id, strategy, league, season "
+                "having count(*) > 1) as duplicated"
+            )
         assert marts == dict.fromkeys(LEAGUES, 260)
-        assert predicted == {"E0": 10}
+        assert predicted == dict.fromkeys(LEAGUES, 10)
+        assert set(live) == set(LEAGUES)
+        assert duplicated == 0
         for league in LEAGUES:
             assert registry.get_alias(settings.with_overrides(league=league)) is not None
             assert (settings.reports_dir / f"report-{league}.html").is_file()

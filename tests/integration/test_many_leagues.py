@@ -52,6 +52,16 @@ def test_all_means_the_league_folders_of_a_source(tmp_path: Path) -> None:
     assert len(source_leagues(get_settings(source="https://www.football-data.co.uk"))) > 20
 
 
+# The betting marts that report a bankroll or a record, and their grain: one row per book,
+# strategy and league (each league has its own bankroll in the live book).
+BETTING_MART_GRAINS = {
+    "marts.mart_betting_performance": ("book_id", "strategy", "league", "season"),
+    "marts.mart_bankroll_daily": ("book_id", "strategy", "league", "day"),
+    "marts.mart_strategy_performance": ("book_id", "strategy", "league", "season"),
+    "marts.mart_strategy_bankroll": ("book_id", "strategy", "league", "day"),
+}
+
+
 def _step_log(settings: Settings) -> list[tuple[str, str, str]]:
     with connect(settings) as conn:
         return [
@@ -72,10 +82,11 @@ def test_plpred_run_over_two_leagues_runs_each_step_per_league_and_dbt_once(
     duckdb_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     source = tmp_path / "football-data"
-    # Only E0 has fixtures: live bets in two leagues break the betting marts' unique keys
-    # (mart_strategy_performance and mart_strategy_bankroll are keyed without the league; see
-    # docs/architecture.md, "Many leagues"), which are not this module's to change.
-    write_synthetic_leagues(source, ("E0", "E1", "SP1"), fixtures_of=("E0",), **SOURCE_OPTIONS)
+    # E0 and E1 both have fixtures: each league's live bets go to its own bankroll in the live
+    # book, and the betting marts are keyed by league (docs/architecture.md, "A live bankroll
+    # per league"; tests/integration/test_live_books_per_league.py shows that a league's book
+    # is the same whether the other bets or not).
+    write_synthetic_leagues(source, ("E0", "E1", "SP1"), fixtures_of=("E0", "E1"), **SOURCE_OPTIONS)
     monkeypatch.setenv("PLPRED_SOURCE", str(source))
     runner = CliRunner()
 
@@ -111,8 +122,26 @@ def test_plpred_run_over_two_leagues_runs_each_step_per_league_and_dbt_once(
         settings, "select league, count(*) from marts.mart_match_features group by 1"
     ).keys() == {"E0", "E1"}
     assert _by_league(settings, "select league, count(*) from ml.predictions group by 1") == {
-        "E0": 10
+        "E0": 10,
+        "E1": 10,
     }
+    # Live bets in both leagues, in the one live book, and every betting mart one row per
+    # grain (the marts step ran their unique_combination_of_columns tests: it is done above).
+    assert _by_league(
+        settings, "select league, count(*) from betting.bets where book_id = 'live' group by 1"
+    ).keys() == {"E0", "E1"}
+    for mart, grain in BETTING_MART_GRAINS.items():
+        columns = ", ".join(grain)
+        duplicated = _by_league(
+            settings,
+            f"select league, count(*) from (select {columns} from {mart} group by {columns} "
+            "having count(*) > 1) as duplicated group by league",
+        )
+        assert duplicated == {}, mart
+        assert _by_league(settings, f"select league, count(*) from {mart} group by 1").keys() == {
+            "E0",
+            "E1",
+        }, mart
     assert _by_league(
         settings, "select league, count(distinct run_id) from ml.model_evaluations group by 1"
     ) == {"E0": 1, "E1": 1}

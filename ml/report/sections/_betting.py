@@ -28,7 +28,8 @@ def require_ledgers_and_marts(ctx: ReportContext, no_ledgers: str) -> None:
 
 def book_params(source_run: str, model: str, variant: str, league: str) -> list[str]:
     """The parameters of select_betting_performance.sql and select_bankroll_daily.sql: the
-    backtest of a run's model and variant, and the live book (empty ids: no backtest)."""
+    backtest of a run's model and variant, and the league's live book (each league has its
+    own bankroll in it; empty ids: no backtest)."""
     return [source_run, model, variant, league]
 
 

@@ -39,7 +39,7 @@ NO_LIVE_BETS = (
 
 @dataclass(frozen=True)
 class LiveBets:
-    live: pd.DataFrame  # mart_betting_performance, mode live, season all: one row per strategy
+    live: pd.DataFrame  # mart_betting_performance: the league's live book, season all
     daily: pd.DataFrame  # mart_bankroll_daily, mode live: the bankroll curves
     bets: pd.DataFrame  # select_live_bets: newest first
 

@@ -1,9 +1,11 @@
-{#- The bankroll of each book (live, or one backtest) and strategy at the end of every day on
-    which it placed or settled a bet; between two rows it did not change. bankroll counts
-    settled bets only (start + every settlement and reversal up to that day), open_stakes is
-    the money on bets placed and not yet settled. Days are the ledger's own: simulated
-    placement and settlement times for backtests, real ones for live bets; the stored times
-    are UTC, the days UK calendar days. -#}
+{#- The bankroll of each book (live, or one backtest), strategy and league at the end of every
+    day on which it placed or settled a bet; between two rows it did not change. Each league
+    has its own bankroll in a book (the live book holds every league's bets, a backtest one
+    league's), so a league's rows never depend on another league's bets. bankroll counts
+    settled bets only (start + every settlement and reversal of the league's bets up to that
+    day), open_stakes is the money on bets placed and not yet settled. Days are the ledger's
+    own: simulated placement and settlement times for backtests, real ones for live bets; the
+    stored times are UTC, the days UK calendar days. -#}
 with
 
 bets as (
@@ -23,12 +25,14 @@ books as (
     select
         book_id,
         strategy,
+        league,
         max(mode) as mode,
         max(bankroll_start) as bankroll_start
     from bets
     group by
         book_id,
-        strategy
+        strategy,
+        league
 
 ),
 
@@ -37,6 +41,7 @@ placements_daily as (
     select
         book_id,
         strategy,
+        league,
         cast({{ utc_to_uk_local('placed_at') }} as date) as day,
         count(*) as bets_placed,
         sum(stake) as staked
@@ -44,7 +49,26 @@ placements_daily as (
     group by
         book_id,
         strategy,
+        league,
         cast({{ utc_to_uk_local('placed_at') }} as date)
+
+),
+
+league_settlements as (
+
+    -- the league of a settlement row is its bet's
+    select
+        settlements.book_id,
+        settlements.strategy,
+        bets.league,
+        settlements.kind,
+        settlements.revision,
+        settlements.stake,
+        settlements.profit,
+        settlements.settled_at
+    from settlements
+    inner join bets
+        on settlements.bet_id = bets.bet_id
 
 ),
 
@@ -53,16 +77,18 @@ settlements_daily as (
     select
         book_id,
         strategy,
+        league,
         cast({{ utc_to_uk_local('settled_at') }} as date) as day,
         sum(case when kind = 'settlement' and revision = 1 then 1 else 0 end) as bets_settled,
         sum(case when kind = 'settlement' and revision = 1 then stake else 0 end)
             as stakes_released,
         sum(case when kind = 'reversal' then 1 else 0 end) as reversals,
         sum(profit) as profit
-    from settlements
+    from league_settlements
     group by
         book_id,
         strategy,
+        league,
         cast({{ utc_to_uk_local('settled_at') }} as date)
 
 ),
@@ -72,6 +98,7 @@ days as (
     select
         book_id,
         strategy,
+        league,
         day
     from placements_daily
 
@@ -80,6 +107,7 @@ days as (
     select
         book_id,
         strategy,
+        league,
         day
     from settlements_daily
 
@@ -90,6 +118,7 @@ daily as (
     select
         days.book_id,
         days.strategy,
+        days.league,
         days.day,
         coalesce(placements_daily.bets_placed, 0) as bets_placed,
         coalesce(placements_daily.staked, 0) as staked,
@@ -102,11 +131,13 @@ daily as (
         on
             days.book_id = placements_daily.book_id
             and days.strategy = placements_daily.strategy
+            and days.league = placements_daily.league
             and days.day = placements_daily.day
     left join settlements_daily
         on
             days.book_id = settlements_daily.book_id
             and days.strategy = settlements_daily.strategy
+            and days.league = settlements_daily.league
             and days.day = settlements_daily.day
 
 ),
@@ -119,7 +150,7 @@ accumulated as (
         sum(daily.staked - daily.stakes_released) over book_days as open_stakes
     from daily
     window book_days as (
-        partition by daily.book_id, daily.strategy
+        partition by daily.book_id, daily.strategy, daily.league
         order by daily.day
         rows between unbounded preceding and current row
     )
@@ -132,6 +163,7 @@ final as (
         accumulated.book_id,
         books.mode,
         accumulated.strategy,
+        accumulated.league,
         accumulated.day,
         cast(accumulated.bets_placed as integer) as bets_placed,
         cast(accumulated.staked as double precision) as staked,
@@ -146,6 +178,7 @@ final as (
         on
             accumulated.book_id = books.book_id
             and accumulated.strategy = books.strategy
+            and accumulated.league = books.league
 
 )
 

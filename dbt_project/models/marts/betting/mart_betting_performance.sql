@@ -1,9 +1,13 @@
-{#- How each strategy did, per book (live, or one backtest), strategy and season of the matches
-    bet on, plus one row per book and strategy with season = 'all'.
+{#- How each strategy did, per book (live, or one backtest), strategy, league and season of the
+    matches bet on, plus one row per book, strategy and league with season = 'all'. Each league
+    has its own bankroll in a book (the live book holds every league's bets, a backtest one
+    league's), so a league's rows never depend on another league's bets.
     Counts and turnover use each bet's effective settlement (mart_settled_bets: its settlement
     row of the highest revision); profit sums every ledger row, reversals included, which nets
-    to the same. The drawdown follows the bankroll row by row in ledger order (seq) from the bankroll before
-    the scope's first row. -#}
+    to the same. The bankroll after each ledger row is the league's start plus every profit of
+    its rows up to it in ledger order (seq): what the ledger's bankroll_after says, and right
+    also for rows written when the live book had one bankroll for every league. The drawdown
+    follows that bankroll row by row from the bankroll before the scope's first row. -#}
 with
 
 settled_bets as (
@@ -30,6 +34,7 @@ bet_outcomes as (
         book_id,
         mode,
         strategy,
+        league,
         season,
         bet_id,
         stake,
@@ -43,6 +48,7 @@ bet_outcomes as (
         book_id,
         mode,
         strategy,
+        league,
         'all' as season,
         bet_id,
         stake,
@@ -58,6 +64,7 @@ bet_counts as (
         book_id,
         mode,
         strategy,
+        league,
         season,
         count(*) as bets,
         sum(case when outcome is null then 1 else 0 end) as open_bets,
@@ -71,23 +78,63 @@ bet_counts as (
         book_id,
         mode,
         strategy,
+        league,
         season
+
+),
+
+league_ledger as (
+
+    -- every settlement and reversal row with its bet's league and season, and the bankroll
+    -- of its (book, strategy, league) after it
+    select
+        settlements.book_id,
+        settlements.strategy,
+        settled_bets.league,
+        settled_bets.season,
+        settlements.seq,
+        settlements.profit,
+        cast(
+            max(settled_bets.bankroll_start) over (
+                partition by settlements.book_id, settlements.strategy, settled_bets.league
+            )
+            + sum(settlements.profit) over (
+                partition by settlements.book_id, settlements.strategy, settled_bets.league
+                order by settlements.seq
+                rows between unbounded preceding and current row
+            ) as decimal(14, 2)
+        ) as bankroll_after
+    from settlements
+    inner join settled_bets
+        on settlements.bet_id = settled_bets.bet_id
 
 ),
 
 ledger_rows as (
 
     select
-        bet_outcomes.book_id,
-        bet_outcomes.strategy,
-        bet_outcomes.season,
-        settlements.seq,
-        settlements.profit,
-        settlements.bankroll_after,
-        settlements.bankroll_after - settlements.profit as bankroll_before
-    from settlements
-    inner join bet_outcomes
-        on settlements.bet_id = bet_outcomes.bet_id
+        book_id,
+        strategy,
+        league,
+        season,
+        seq,
+        profit,
+        bankroll_after,
+        bankroll_after - profit as bankroll_before
+    from league_ledger
+
+    union all
+
+    select
+        book_id,
+        strategy,
+        league,
+        'all' as season,
+        seq,
+        profit,
+        bankroll_after,
+        bankroll_after - profit as bankroll_before
+    from league_ledger
 
 ),
 
@@ -96,6 +143,7 @@ scope_bounds as (
     select
         book_id,
         strategy,
+        league,
         season,
         min(seq) as first_seq,
         max(seq) as last_seq,
@@ -104,6 +152,7 @@ scope_bounds as (
     group by
         book_id,
         strategy,
+        league,
         season
 
 ),
@@ -113,6 +162,7 @@ scope_edges as (
     select
         scope_bounds.book_id,
         scope_bounds.strategy,
+        scope_bounds.league,
         scope_bounds.season,
         scope_bounds.profit,
         first_rows.bankroll_before as bankroll_start,
@@ -122,12 +172,14 @@ scope_edges as (
         on
             scope_bounds.book_id = first_rows.book_id
             and scope_bounds.strategy = first_rows.strategy
+            and scope_bounds.league = first_rows.league
             and scope_bounds.season = first_rows.season
             and scope_bounds.first_seq = first_rows.seq
     inner join ledger_rows as last_rows
         on
             scope_bounds.book_id = last_rows.book_id
             and scope_bounds.strategy = last_rows.strategy
+            and scope_bounds.league = last_rows.league
             and scope_bounds.season = last_rows.season
             and scope_bounds.last_seq = last_rows.seq
 
@@ -138,12 +190,17 @@ running_peaks as (
     select
         ledger_rows.book_id,
         ledger_rows.strategy,
+        ledger_rows.league,
         ledger_rows.season,
         ledger_rows.bankroll_after,
         greatest(
             scope_edges.bankroll_start,
             max(ledger_rows.bankroll_after) over (
-                partition by ledger_rows.book_id, ledger_rows.strategy, ledger_rows.season
+                partition by
+                    ledger_rows.book_id,
+                    ledger_rows.strategy,
+                    ledger_rows.league,
+                    ledger_rows.season
                 order by ledger_rows.seq
                 rows between unbounded preceding and current row
             )
@@ -153,6 +210,7 @@ running_peaks as (
         on
             ledger_rows.book_id = scope_edges.book_id
             and ledger_rows.strategy = scope_edges.strategy
+            and ledger_rows.league = scope_edges.league
             and ledger_rows.season = scope_edges.season
 
 ),
@@ -162,6 +220,7 @@ drawdowns as (
     select
         book_id,
         strategy,
+        league,
         season,
         max(peak - bankroll_after) as max_drawdown,
         max((peak - bankroll_after) / nullif(peak, 0)) as max_drawdown_fraction
@@ -169,6 +228,7 @@ drawdowns as (
     group by
         book_id,
         strategy,
+        league,
         season
 
 ),
@@ -179,6 +239,7 @@ final as (
         bet_counts.book_id,
         bet_counts.mode,
         bet_counts.strategy,
+        bet_counts.league,
         bet_counts.season,
         backtests.source_run_id,
         backtests.model,
@@ -206,11 +267,13 @@ final as (
         on
             bet_counts.book_id = scope_edges.book_id
             and bet_counts.strategy = scope_edges.strategy
+            and bet_counts.league = scope_edges.league
             and bet_counts.season = scope_edges.season
     left join drawdowns
         on
             bet_counts.book_id = drawdowns.book_id
             and bet_counts.strategy = drawdowns.strategy
+            and bet_counts.league = drawdowns.league
             and bet_counts.season = drawdowns.season
     left join backtests
         on bet_counts.book_id = backtests.backtest_id

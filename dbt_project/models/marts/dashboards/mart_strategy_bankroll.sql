@@ -1,6 +1,7 @@
 {#- The bankroll of the live book and of each strategy's latest backtest at the end of every
     day it placed or settled a bet (mart_bankroll_daily), with the league and book kind the
-    dashboards filter on. Days are UK calendar days; day_at is the day as a timestamp
+    dashboards filter on: one row per book, strategy, league and day (each league has its own
+    bankroll in the live book). Days are UK calendar days; day_at is the day as a timestamp
     (midnight) for time-series panels. -#}
 with
 
@@ -25,7 +26,7 @@ books as (
 final as (
 
     select
-        books.league,
+        bankroll.league,
         books.book_kind,
         bankroll.book_id,
         bankroll.strategy,
@@ -41,6 +42,7 @@ final as (
         on
             bankroll.book_id = books.book_id
             and bankroll.strategy = books.strategy
+            and bankroll.league = books.league
 
 )
 

@@ -1,6 +1,6 @@
-{#- Each book (live, or one backtest) and strategy with its league and kind, and for each the
-    bankroll after every day it placed or settled a bet (mart_bankroll_daily) and how it did
-    (mart_betting_performance, season 'all' and per season). Only the live book and each
+{#- How each book (live, or one backtest), strategy and league did (mart_betting_performance,
+    season 'all' and per season), with the book's kind. Each league has its own bankroll in the
+    live book, so the grain is book, strategy, league and season. Only the live book and each
     strategy's latest backtest: the dashboards compare what is in force, not every old
     backtest. drawdown_limit_fraction is the largest drawdown (share of the running peak) a
     strategy may have before the "drawdown beyond the limit" alert fires (dbt var
@@ -34,7 +34,7 @@ books as (
 final as (
 
     select
-        books.league,
+        performance.league,
         books.book_kind,
         performance.book_id,
         performance.strategy,
@@ -61,6 +61,7 @@ final as (
         on
             performance.book_id = books.book_id
             and performance.strategy = books.strategy
+            and performance.league = books.league
 
 )
 

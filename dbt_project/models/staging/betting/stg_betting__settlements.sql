@@ -1,4 +1,5 @@
-{#- Settlements and their reversals, one row per ledger row of a (book, strategy). -#}
+{#- Settlements and their reversals, one row per ledger row of a (book, strategy); the
+    league of a row is its bet's. -#}
 with
 
 source as (
