@@ -115,9 +115,8 @@ def synthetic_mart() -> pd.DataFrame:
 
 def _walk_forward_of_train(frame: pd.DataFrame) -> pd.DataFrame:
     """What ``plpred train`` evaluates: every candidate, the last two seasons."""
+    from ml.modeling.config import ALL_CLASSIFIERS, TrainConfig
     from ml.modeling.train import (
-        ALL_CLASSIFIERS,
-        TrainConfig,
         evaluation_frame,
         goals_frame,
         walk_forward,
@@ -154,9 +153,8 @@ def _walk_forward_evaluate() -> pd.DataFrame:
 def _final_fits(frame: pd.DataFrame) -> pd.DataFrame:
     """Every candidate refitted as ``plpred train`` refits the winner, on the matches before
     the last season's 15th round, predicting the rest of that season as ``plpred score``."""
+    from ml.modeling.config import ALL_CLASSIFIERS, TrainConfig
     from ml.modeling.train import (
-        ALL_CLASSIFIERS,
-        TrainConfig,
         evaluation_frame,
         fit_final,
         goals_frame,
@@ -243,9 +241,8 @@ def mirror_walk_forward(frame_path: Path, out: Path) -> None:
     """The walk-forward of ``plpred train`` (default config) on E0 from a saved frame."""
     import time
 
+    from ml.modeling.config import ALL_CLASSIFIERS, TrainConfig
     from ml.modeling.train import (
-        ALL_CLASSIFIERS,
-        TrainConfig,
         default_eval_seasons,
         evaluation_frame,
         goals_frame,
