@@ -39,6 +39,13 @@ from ml.warehouse.connection import WarehouseError, apply_ddl, connect, read_sql
 # The dbt marts on the ML and betting ledgers (dbt selection syntax): everything downstream of
 # the ledger sources, with the sources' own tests. The one definition; the DAGs import it.
 LEDGER_MARTS_SELECTION = "source:ml+ source:betting+"
+# What no step of a run reads, only people (Grafana, the report, the API): the dashboard and
+# monitoring marts and the staging views that feed nothing else. A run without dbt's tests
+# (a replay's ticks but its last) leaves them for the run that tests; a third of the models.
+DISPLAY_ONLY_SELECTION = (
+    "path:models/marts/dashboards path:models/marts/monitoring "
+    "path:models/staging/monitoring path:models/staging/ops"
+)
 
 
 # --- errors ------------------------------------------------------------------------------
@@ -489,13 +496,20 @@ def _transform(ctx: StepContext) -> StepOutcome:
 
     args = ctx.options.args_for("transform")
     if not ctx.options.dbt_tests:
-        args.setdefault("exclude", "resource_type:test resource_type:unit_test")
+        args.setdefault(
+            "exclude", f"resource_type:test resource_type:unit_test {DISPLAY_ONLY_SELECTION}"
+        )
     # The data changes at every run, the code rarely: dbt's unit tests run when it changed.
     args.setdefault("unit_tests", "when_changed")
     summary = build(ctx.settings, console=ctx.console, **args)
     counts = summary.invocations[0].counts
     if args.get("exclude"):
-        return StepOutcome("done", "models only, tests at the last tick", True, {"counts": counts})
+        return StepOutcome(
+            "done",
+            "the models steps read, no tests: the rest at the last tick",
+            True,
+            {"counts": counts},
+        )
     if args.get("select"):
         # Part of the project: it does not make the marts current for the checks of later runs.
         return StepOutcome("partial", f"--select {args['select']}", True, {"counts": counts})

@@ -78,3 +78,48 @@ def test_a_mart_reading_a_source_fails(manifest: Path, tmp_path: Path) -> None:
         "model.plpred.fct_matches: dbt_score_rules.conventions.sources_are_read_by_staging_only "
         "reads source football_data.matches: read its stg_ model"
     ]
+
+
+def _display_only_models(data: dict) -> set[str]:
+    from ml.orchestration.steps import DISPLAY_ONLY_SELECTION
+
+    folders = [part.removeprefix("path:") for part in DISPLAY_ONLY_SELECTION.split()]
+    return {
+        node["name"]
+        for node in data["nodes"].values()
+        if node["resource_type"] == "model"
+        and any(node["original_file_path"].startswith(folder + "/") for folder in folders)
+    }
+
+
+def test_what_a_run_without_tests_leaves_out_feeds_no_step(manifest: Path) -> None:
+    """A replay's ticks build without DISPLAY_ONLY_SELECTION: nothing else is built from it, and
+    no step's SQL or code reads it (only Grafana, the report and the API do)."""
+    data = json.loads(manifest.read_text())
+    left_out = _display_only_models(data)
+    assert {"mart_alerts", "mart_monitoring_latest", "stg_ops__step_runs"} <= left_out
+    for node_id, children in data["child_map"].items():
+        if node_id.startswith("model.") and node_id.split(".")[-1] in left_out:
+            built_from_it = {
+                c.split(".")[-1] for c in children if c.startswith("model.")
+            } - left_out
+            assert not built_from_it, f"{node_id} feeds {built_from_it}, which a tick builds"
+    step_files = [
+        *(
+            p
+            for folder in ("ml", "betting", "monitoring", "ops", "replay")
+            for p in (PROJECT_ROOT / "sql" / folder).rglob("*.sql")
+        ),
+        *(
+            p
+            for p in (PROJECT_ROOT / "ml").rglob("*.py")
+            if not {"api", "report", "dashboards"} & set(p.relative_to(PROJECT_ROOT / "ml").parts)
+        ),
+    ]
+    readers = {
+        f"{path.relative_to(PROJECT_ROOT)} reads {name}"
+        for path in step_files
+        for name in left_out
+        if f".{name}" in path.read_text()
+    }
+    assert readers == set()
