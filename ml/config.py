@@ -145,6 +145,15 @@ def default_home() -> Path:
     return PROJECT_ROOT / ".plpred"
 
 
+def machine_cache() -> Path:
+    """What one machine's homes may share because it depends on the code, never on a home's
+    data: ``PLPRED_CACHE``, else ``$XDG_CACHE_HOME/plpred``, else ``~/.cache/plpred``."""
+    if os.environ.get("PLPRED_CACHE"):
+        return Path(os.environ["PLPRED_CACHE"]).expanduser().resolve()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base).expanduser().resolve() / "plpred"
+
+
 def get_settings(**overrides: object) -> Settings:
     """Settings from the environment, with explicit (non-None) overrides on top."""
     home = Path(os.environ.get("PLPRED_HOME") or default_home()).expanduser().resolve()

@@ -15,6 +15,27 @@ MIRROR = Path(
 )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """One machine cache (PLPRED_CACHE) for the whole session, shared by the xdist workers and
+    the processes tests start, never the user's: dbt's unit tests run at the first whole-project
+    build of each kind of warehouse, as on a new machine, and not again in every new home."""
+    if hasattr(config, "workerinput") or os.environ.get("PLPRED_CACHE"):
+        return
+    import tempfile
+
+    config._plpred_cache = tempfile.mkdtemp(prefix="plpred-test-cache-")
+    os.environ["PLPRED_CACHE"] = config._plpred_cache
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    cache = getattr(config, "_plpred_cache", None)
+    if cache:
+        import shutil
+
+        shutil.rmtree(cache, ignore_errors=True)
+        os.environ.pop("PLPRED_CACHE", None)
+
+
 @pytest.fixture
 def mirror() -> Path:
     """The football-data mirror; tests that need it skip, saying where it was looked for."""

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from ml.config import DBT_PROJECT_DIR, Settings
+from ml.config import DBT_PROJECT_DIR, Settings, machine_cache
 from ml.warehouse.connection import announce_writer
 
 DBT_LOG_LEVELS = ("debug", "info", "warn", "error", "none")
@@ -125,11 +125,15 @@ def project_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def _unit_tests_marker(settings: Settings) -> Path:
-    """Where the fingerprint of the last build whose unit tests passed on this kind of
-    warehouse is kept (per home: each home has its own dbt target folder)."""
-    target_path, _ = dbt_paths(settings)
-    return target_path.parent / f"unit-tests-passed.{settings.target}"
+def _unit_tests_marker(settings: Settings, fingerprint: str) -> Path:
+    """The file whose presence says that the unit tests passed with ``fingerprint`` on this
+    kind of warehouse (for Postgres, this server). It lives in the machine's cache
+    (:func:`ml.config.machine_cache`), not in a home: a unit test's result depends on the code
+    and the engine, never on a home's data, so a new home does not run them again."""
+    kind = settings.target
+    if settings.target == "postgres":
+        kind += f"-{settings.postgres.host}-{settings.postgres.port}"
+    return machine_cache() / "dbt-unit-tests" / f"{kind}-{fingerprint}"
 
 
 def unit_test_plan(
@@ -143,12 +147,7 @@ def unit_test_plan(
     if select or exclude:
         return exclude, None, False
     fingerprint = project_fingerprint()
-    marker = _unit_tests_marker(settings)
-    if (
-        unit_tests == "when_changed"
-        and marker.is_file()
-        and marker.read_text().strip() == fingerprint
-    ):
+    if unit_tests == "when_changed" and _unit_tests_marker(settings, fingerprint).is_file():
         return "resource_type:unit_test", None, True
     return None, fingerprint, False
 
@@ -160,16 +159,16 @@ def build(
     exclude: str | None = None,
     indirect_selection: str | None = None,
     docs: bool = False,
-    unit_tests: str = "always",
+    unit_tests: str = "when_changed",
     console: Console | None = None,
 ) -> TransformSummary:
     """``dbt build`` (seeds, models, snapshots and every test) and optionally ``docs generate``.
 
     ``select`` is a dbt node selection (``marts``, ``+fct_matches``, several separated by
     spaces); ``indirect_selection`` is dbt's rule for the tests of a selection (``eager``,
-    ``buildable``, ``cautious``). ``unit_tests="when_changed"`` leaves dbt's unit tests out
-    of a whole-project build when they passed on this kind of warehouse with the same
-    :func:`project_fingerprint`. Raises :class:`DbtError` naming the failing nodes when
+    ``buildable``, ``cautious``). ``unit_tests="when_changed"`` (the default) leaves dbt's
+    unit tests out of a whole-project build when they passed on this kind of warehouse with
+    the same :func:`project_fingerprint`, in any home of this machine; ``"always"`` runs them. Raises :class:`DbtError` naming the failing nodes when
     anything fails.
     """
     console = console or Console(stderr=True)
@@ -190,8 +189,9 @@ def build(
     invocations = [run_dbt(settings, args, console=console)]
     if fingerprint is not None:
         # run_dbt raised on any failure: every unit test of the project passed.
-        _unit_tests_marker(settings).parent.mkdir(parents=True, exist_ok=True)
-        _unit_tests_marker(settings).write_text(fingerprint + "\n")
+        marker = _unit_tests_marker(settings, fingerprint)
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
     if docs:
         invocations.append(run_dbt(settings, ["docs", "generate"], console=console))
         console.print(f"  docs site: {target_path / 'index.html'}")

@@ -13,14 +13,15 @@ from ml.warehouse import dbt
 
 @pytest.fixture()
 def settings(tmp_path, monkeypatch):
-    monkeypatch.setenv("PLPRED_HOME", str(tmp_path))
+    monkeypatch.setenv("PLPRED_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("PLPRED_CACHE", str(tmp_path / "cache"))
     return get_settings(target="duckdb")
 
 
 def _pass(settings, fingerprint: str) -> None:
-    marker = dbt._unit_tests_marker(settings)
+    marker = dbt._unit_tests_marker(settings, fingerprint)
     marker.parent.mkdir(parents=True, exist_ok=True)
-    marker.write_text(fingerprint + "\n")
+    marker.touch()
 
 
 def test_unit_tests_run_until_they_passed_with_this_code(settings) -> None:
@@ -42,6 +43,26 @@ def test_other_code_or_another_warehouse_runs_them(settings) -> None:
     _pass(settings, dbt.project_fingerprint())
     postgres = get_settings(target="postgres")
     assert dbt.unit_test_plan(postgres, None, None, "when_changed")[2] is False
+
+
+def test_another_home_of_the_machine_skips_them_once_they_passed(
+    settings, tmp_path, monkeypatch
+) -> None:
+    """Their result depends on the code and the engine, not on a home's data."""
+    _pass(settings, dbt.project_fingerprint())
+    monkeypatch.setenv("PLPRED_HOME", str(tmp_path / "another home"))
+    assert dbt.unit_test_plan(get_settings(target="duckdb"), None, None, "when_changed")[2]
+    # Another machine's cache (or a cleared one) runs them again.
+    monkeypatch.setenv("PLPRED_CACHE", str(tmp_path / "another cache"))
+    assert not dbt.unit_test_plan(get_settings(target="duckdb"), None, None, "when_changed")[2]
+
+
+def test_another_postgres_server_runs_them(settings, monkeypatch) -> None:
+    monkeypatch.setenv("PGPORT", "5432")
+    _pass(get_settings(target="postgres"), dbt.project_fingerprint())
+    assert dbt.unit_test_plan(get_settings(target="postgres"), None, None, "when_changed")[2]
+    monkeypatch.setenv("PGPORT", "5433")
+    assert not dbt.unit_test_plan(get_settings(target="postgres"), None, None, "when_changed")[2]
 
 
 def test_part_of_the_project_neither_skips_nor_vouches(settings) -> None:
