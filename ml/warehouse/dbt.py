@@ -140,16 +140,26 @@ def unit_test_plan(
     settings: Settings, select: str | None, exclude: str | None, unit_tests: str
 ) -> tuple[str | None, str | None, bool]:
     """(the build's ``--exclude``, the fingerprint to keep if it passes, whether the unit tests
-    are left out). Only a whole-project build (no selection, nothing excluded) runs every
-    unit test, so only such a build keeps its fingerprint or may leave them out."""
+    are left out). Any build may leave them out once they passed with this code; only a
+    whole-project build (no selection, nothing excluded) runs every unit test, so only such a
+    build keeps its fingerprint (the DAG's layer builds vouch together: see
+    :func:`remember_unit_tests_passed`)."""
     if unit_tests not in UNIT_TESTS:
         raise ValueError(f"unit_tests must be one of {', '.join(UNIT_TESTS)}, got {unit_tests!r}")
-    if select or exclude:
-        return exclude, None, False
     fingerprint = project_fingerprint()
     if unit_tests == "when_changed" and _unit_tests_marker(settings, fingerprint).is_file():
-        return "resource_type:unit_test", None, True
+        return " ".join(filter(None, [exclude, "resource_type:unit_test"])), None, True
+    if select or exclude:
+        return exclude, None, False
     return None, fingerprint, False
+
+
+def remember_unit_tests_passed(settings: Settings, fingerprint: str | None = None) -> None:
+    """Every unit test of the project passed with ``fingerprint`` (default: the project's now)
+    on this kind of warehouse: builds on this machine may leave them out until it changes."""
+    marker = _unit_tests_marker(settings, fingerprint or project_fingerprint())
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.touch()
 
 
 def build(
@@ -189,9 +199,7 @@ def build(
     invocations = [run_dbt(settings, args, console=console)]
     if fingerprint is not None:
         # run_dbt raised on any failure: every unit test of the project passed.
-        marker = _unit_tests_marker(settings, fingerprint)
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.touch()
+        remember_unit_tests_passed(settings, fingerprint)
     if docs:
         invocations.append(run_dbt(settings, ["docs", "generate"], console=console))
         console.print(f"  docs site: {target_path / 'index.html'}")

@@ -63,7 +63,12 @@ def build_league(settings: Settings, root: Path, *, models: bool = True) -> Leag
     assert source.directory == root / "source" and later.directory == root / "later"
     clock = _first_fixture(source.directory).replace(hour=0, minute=0) - timedelta(days=1)
     options = RunOptions(
-        train_config=TRAIN_CONFIG, report=False, refit_age_days=None, dbt_tests=False
+        train_config=TRAIN_CONFIG,
+        report=False,
+        refit_age_days=None,
+        dbt_tests=False,
+        # Every model (the API reads the dashboard marts too), none of the data tests.
+        step_args={"transform": {"exclude": "resource_type:test resource_type:unit_test"}},
     )
     first = ["ingest", "transform", "train", "backtest", "score", "bet"] if models else None
     run_catalogue(

@@ -68,6 +68,7 @@ class Chain:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     live_bets: int = 0
     live_settlements: int = 0
+    unit_test_markers: list[str] = field(default_factory=list)
 
 
 def _run(dagbag, dag_id: str, conf: dict | None = None, *, at: datetime | None = None):
@@ -236,6 +237,9 @@ def chain(dagbag, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
         result.cli_tables = _tables(COMPARED_SCHEMAS)
 
         _use_home(env, root / "home", source)
+        # A machine where dbt's unit tests never passed: the layer tasks run them, and
+        # publish_marts remembers that they passed.
+        env.setenv("PLPRED_CACHE", str(root / "machine-cache"))
         for dag_id, conf in (
             ("plpred_ingest", None),
             ("plpred_transform", None),
@@ -243,6 +247,9 @@ def chain(dagbag, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
             ("plpred_score_and_bet", None),
         ):
             result.states[f"1 {dag_id}"] = _run_ok(dagbag, dag_id, conf, at=T1)
+        result.unit_test_markers = sorted(
+            p.name for p in (root / "machine-cache" / "dbt-unit-tests").glob("*")
+        )
         result.counts["1"] = _counts()
         result.live_bets = _count("betting.bets where book_id = 'live'")
         result.dag_steps = _step_log()
@@ -280,6 +287,12 @@ def test_the_chain_fills_predictions_bets_and_settlements(chain: Chain) -> None:
     assert second["ml.predictions"] == first["ml.predictions"]
     assert second["betting.bets"] == first["betting.bets"]
     assert second["betting.settlements"] == first["betting.settlements"] + chain.live_bets
+
+
+def test_the_layers_that_ran_every_unit_test_remember_it_for_the_machine(chain: Chain) -> None:
+    from ml.warehouse.dbt import project_fingerprint
+
+    assert chain.unit_test_markers == [f"duckdb-{project_fingerprint()}"]
 
 
 def test_a_run_with_nothing_new_skips_ingest_and_writes_nothing(chain: Chain) -> None:

@@ -65,10 +65,21 @@ def test_another_postgres_server_runs_them(settings, monkeypatch) -> None:
     assert not dbt.unit_test_plan(get_settings(target="postgres"), None, None, "when_changed")[2]
 
 
-def test_part_of_the_project_neither_skips_nor_vouches(settings) -> None:
-    _pass(settings, dbt.project_fingerprint())
+def test_part_of_the_project_skips_them_but_never_vouches(settings) -> None:
     assert dbt.unit_test_plan(settings, "marts", None, "when_changed") == (None, None, False)
     assert dbt.unit_test_plan(settings, None, "tag:x", "when_changed") == ("tag:x", None, False)
+    _pass(settings, dbt.project_fingerprint())
+    assert dbt.unit_test_plan(settings, "marts", None, "when_changed") == (
+        "resource_type:unit_test",
+        None,
+        True,
+    )
+    assert dbt.unit_test_plan(settings, None, "tag:x", "when_changed") == (
+        "tag:x resource_type:unit_test",
+        None,
+        True,
+    )
+    assert dbt.unit_test_plan(settings, "marts", None, "always") == (None, None, False)
 
 
 def test_the_fingerprint_follows_the_project_files(tmp_path, monkeypatch) -> None:
