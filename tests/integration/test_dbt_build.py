@@ -22,7 +22,7 @@ from ml.config import Settings
 from ml.ingest import run_ingest
 from ml.models.metrics import implied_probabilities
 from ml.warehouse.connection import connect
-from ml.warehouse.dbt import DbtError, build, run_dbt, unit_test_plan
+from ml.warehouse.dbt import DbtError, build, dbt_paths, run_dbt, unit_test_plan
 
 pytestmark = [pytest.mark.mirror, pytest.mark.slow]
 
@@ -393,6 +393,42 @@ def test_leakage_checks_hold_and_would_catch_a_leak(
         )
     assert [f.name for f in caught.value.failures] == ["assert_features_computed_before_kickoff"]
     assert "Got 2 results" in caught.value.failures[0].message
+
+    # Nulls where none may be, in two columns of a model: its one not_null_columns test fails
+    # with a row per column that has them, and says how many.
+    with connect(settings) as conn:
+        conn.execute(
+            "update intermediate.int_team_matches_rolled"
+            " set matches_played = null, away_games_played = null where matches_played = 0"
+        )
+        nulled = conn.scalar(
+            "select count(*) from intermediate.int_team_matches_rolled where matches_played is null"
+        )
+    with pytest.raises(DbtError) as caught:
+        run_dbt(
+            settings,
+            ["test", "--select", "int_team_matches_rolled,test_name:not_null_columns"],
+            console=_console(),
+        )
+    assert [f.name for f in caught.value.failures] == ["not_null_columns_int_team_matches_rolled"]
+    assert "Got 2 results" in caught.value.failures[0].message
+    with connect(settings) as conn:
+        nulls = conn.query_df(
+            "select * from ("
+            + _compiled_test(settings, "not_null_columns_int_team_matches_rolled")
+            + ") t order by column_name"
+        )
+    assert nulls.to_dict("records") == [
+        {"column_name": "away_games_played", "null_rows": nulled},
+        {"column_name": "matches_played", "null_rows": nulled},
+    ]
+
+
+def _compiled_test(settings: Settings, prefix: str) -> str:
+    """The SQL dbt compiled for the data test whose name starts with ``prefix``."""
+    target_path, _ = dbt_paths(settings)
+    (path,) = [p for p in (target_path / "compiled").rglob("*.sql") if p.stem.startswith(prefix)]
+    return path.read_text()
 
 
 def _raw_name(settings: Settings, canonical: str) -> str:

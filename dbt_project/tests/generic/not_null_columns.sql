@@ -1,0 +1,16 @@
+{#-
+    The columns of a model (or source table) that must never be null, in one test: a row per
+    column that has nulls, with how many. One node instead of one per column: a data test is a
+    dbt node, and each costs about 0.05 s of dbt's own time, whatever the size of the data.
+-#}
+{% test not_null_columns(model, columns) %}
+{%- for column in columns %}
+select '{{ column }}' as column_name, count(*) as null_rows
+from {{ model }}
+where {{ column }} is null
+having count(*) > 0
+{%- if not loop.last %}
+union all
+{%- endif %}
+{%- endfor %}
+{% endtest %}
