@@ -60,9 +60,14 @@ def main() -> None:
     mirror = require_mirror()
     plpred = os.path.join(os.path.dirname(sys.executable), "plpred")
     rows = []
-    with tempfile.TemporaryDirectory() as home, tempfile.TemporaryDirectory() as src:
+    with (
+        tempfile.TemporaryDirectory() as home,
+        tempfile.TemporaryDirectory() as src,
+        tempfile.TemporaryDirectory() as cache,
+    ):
         latest = _source(mirror, Path(src))
-        env = os.environ | {"PLPRED_HOME": home}
+        # A new machine too: its own cache, so dbt's unit tests run in the first build.
+        env = os.environ | {"PLPRED_HOME": home, "PLPRED_CACHE": cache}
         runs = ("from an empty home", "again, nothing new", "a day later, one new results file")
         for label in runs:
             if label == runs[2]:
