@@ -385,14 +385,9 @@ def test_leakage_checks_hold_and_would_catch_a_leak(
             " away_matches_played = away_matches_played + 1 where match_id = ?",
             [later.match_id],
         )
-    with pytest.raises(DbtError) as caught:
-        run_dbt(
-            settings,
-            ["test", "--select", "assert_features_computed_before_kickoff"],
-            console=_console(),
-        )
-    assert [f.name for f in caught.value.failures] == ["assert_features_computed_before_kickoff"]
-    assert "Got 2 results" in caught.value.failures[0].message
+    failures = _failing_tests(settings, "assert_features_computed_before_kickoff")
+    assert [f.name for f in failures] == ["assert_features_computed_before_kickoff"]
+    assert "Got 2 results" in failures[0].message
 
     # Nulls where none may be, in two columns of a model: its one not_null_columns test fails
     # with a row per column that has them, and says how many.
@@ -404,14 +399,9 @@ def test_leakage_checks_hold_and_would_catch_a_leak(
         nulled = conn.scalar(
             "select count(*) from intermediate.int_team_matches_rolled where matches_played is null"
         )
-    with pytest.raises(DbtError) as caught:
-        run_dbt(
-            settings,
-            ["test", "--select", "int_team_matches_rolled,test_name:not_null_columns"],
-            console=_console(),
-        )
-    assert [f.name for f in caught.value.failures] == ["not_null_columns_int_team_matches_rolled"]
-    assert "Got 2 results" in caught.value.failures[0].message
+    failures = _failing_tests(settings, "int_team_matches_rolled,test_name:not_null_columns")
+    assert [f.name for f in failures] == ["not_null_columns_int_team_matches_rolled"]
+    assert "Got 2 results" in failures[0].message
     with connect(settings) as conn:
         nulls = conn.query_df(
             "select * from ("
@@ -422,6 +412,13 @@ def test_leakage_checks_hold_and_would_catch_a_leak(
         {"column_name": "away_games_played", "null_rows": nulled},
         {"column_name": "matches_played", "null_rows": nulled},
     ]
+
+
+def _failing_tests(settings: Settings, selection: str) -> list:
+    """``dbt test --select selection``, which must fail: its failing nodes."""
+    with pytest.raises(DbtError) as caught:
+        run_dbt(settings, ["test", "--select", selection], console=_console())
+    return list(caught.value.failures)
 
 
 def _compiled_test(settings: Settings, prefix: str) -> str:
