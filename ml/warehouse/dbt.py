@@ -4,8 +4,9 @@ dbt runs through its Python API (``dbtRunner``) rather than a subprocess, so the
 and the tests share one code path and get structured results back: which nodes failed and why.
 dbt's own console output is switched off and replaced by a short summary; its log goes to
 ``$PLPRED_HOME/dbt/logs/dbt.log`` (at ``info``: every node's status and time, and the errors;
-``PLPRED_DBT_LOG_LEVEL=debug`` adds every SQL statement, at about a second per build), and its artifacts (manifest, run results, the docs
-site) to ``$PLPRED_HOME/dbt/target``, so runs in different homes never share state.
+``PLPRED_DBT_LOG_LEVEL=debug`` adds every SQL statement, at about a second per build), and
+its artifacts (manifest, run results, the docs site) to ``$PLPRED_HOME/dbt/target``, so runs
+in different homes never share state.
 
 DuckDB allows one writer at a time: nothing here opens the warehouse itself, and callers must
 close their own connections to the DuckDB file before calling :func:`build`.
@@ -177,9 +178,9 @@ def build(
     ``select`` is a dbt node selection (``marts``, ``+fct_matches``, several separated by
     spaces); ``indirect_selection`` is dbt's rule for the tests of a selection (``eager``,
     ``buildable``, ``cautious``). ``unit_tests="when_changed"`` (the default) leaves dbt's
-    unit tests out of a whole-project build when they passed on this kind of warehouse with
-    the same :func:`project_fingerprint`, in any home of this machine; ``"always"`` runs them. Raises :class:`DbtError` naming the failing nodes when
-    anything fails.
+    unit tests out once they passed on this kind of warehouse with the same
+    :func:`project_fingerprint`, in any home of this machine; ``"always"`` runs them. Raises
+    :class:`DbtError` naming the failing nodes when anything fails.
     """
     console = console or Console(stderr=True)
     target_path, log_path = dbt_paths(settings)

@@ -98,3 +98,28 @@ def test_the_fingerprint_follows_the_project_files(tmp_path, monkeypatch) -> Non
 def test_an_unknown_setting_is_refused(settings) -> None:
     with pytest.raises(ValueError, match="unit_tests must be one of always, when_changed"):
         dbt.unit_test_plan(settings, None, None, "sometimes")
+
+
+def test_dbt_log_level_and_threads_come_from_the_environment(settings, monkeypatch) -> None:
+    monkeypatch.delenv("PLPRED_DBT_LOG_LEVEL", raising=False)
+    monkeypatch.delenv("PLPRED_DBT_THREADS", raising=False)
+    assert dbt.dbt_log_level() == "info"
+    assert 1 <= dbt.dbt_threads(settings) <= 4
+    assert dbt.dbt_threads(get_settings(target="postgres")) == 4
+    monkeypatch.setenv("PLPRED_DBT_LOG_LEVEL", "DEBUG")
+    monkeypatch.setenv("PLPRED_DBT_THREADS", "8")
+    assert (dbt.dbt_log_level(), dbt.dbt_threads(settings)) == ("debug", 8)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("PLPRED_DBT_LOG_LEVEL", "verbose", "PLPRED_DBT_LOG_LEVEL='verbose': expected one of"),
+        ("PLPRED_DBT_THREADS", "0", "PLPRED_DBT_THREADS='0': expected a whole number"),
+        ("PLPRED_DBT_THREADS", "two", "PLPRED_DBT_THREADS='two': expected a whole number"),
+    ],
+)
+def test_a_bad_dbt_setting_is_refused_by_name(settings, monkeypatch, name, value, message):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError, match=message):
+        dbt.dbt_log_level() if name == "PLPRED_DBT_LOG_LEVEL" else dbt.dbt_threads(settings)
