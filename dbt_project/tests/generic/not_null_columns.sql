@@ -1,7 +1,7 @@
 {#-
     The columns of a model (or source table) that must never be null, in one test: a row per
     column that has nulls, with how many. One node instead of one per column: a data test is a
-    dbt node, and each costs about 0.05 s of dbt's own time, whatever the size of the data.
+    dbt node, and each has a fixed cost whatever the size of the data (docs/performance.md).
 -#}
 {% test not_null_columns(model, columns) %}
 {%- for column in columns %}
