@@ -33,8 +33,6 @@ from ml.config import PROJECT_ROOT, get_settings
 sys.path.insert(0, str(PROJECT_ROOT))
 from tests.football_data_files import write_synthetic_source  # noqa: E402
 
-TESTS = "resource_type:test resource_type:unit_test"
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -44,7 +42,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from ml.ingest import run_ingest
-    from ml.orchestration.steps import DISPLAY_ONLY_SELECTION
+    from ml.orchestration.steps import ALL_TESTS_SELECTION, DISPLAY_ONLY_SELECTION
     from ml.warehouse.dbt import build, dbt_log_level, dbt_threads
 
     with tempfile.TemporaryDirectory() as root:
@@ -68,8 +66,10 @@ def main() -> None:
         build(settings, console=QUIET)  # creates everything and runs the unit tests once
         kinds = {
             "full build (models, seed, data tests)": {},
-            "replay tick (the models steps read)": {"exclude": f"{TESTS} {DISPLAY_ONLY_SELECTION}"},
-            "every model, no tests": {"exclude": TESTS},
+            "replay tick (the models steps read)": {
+                "exclude": f"{ALL_TESTS_SELECTION} {DISPLAY_ONLY_SELECTION}"
+            },
+            "every model, no tests": {"exclude": ALL_TESTS_SELECTION},
         }
         table = Table(
             title=f"dbt build in-process, DuckDB, threads {dbt_threads(settings)}, "

@@ -42,6 +42,8 @@ LEDGER_MARTS_SELECTION = "source:ml+ source:betting+"
 # What no step of a run reads, only people (Grafana, the report, the API): the dashboard and
 # monitoring marts and the staging views that feed nothing else. A run without dbt's tests
 # (a replay's ticks but its last) leaves them for the run that tests; a third of the models.
+# Every data and unit test of the project (dbt selection syntax), for builds that leave them out.
+ALL_TESTS_SELECTION = "resource_type:test resource_type:unit_test"
 DISPLAY_ONLY_SELECTION = (
     "path:models/marts/dashboards path:models/marts/monitoring "
     "path:models/staging/monitoring path:models/staging/ops"
@@ -495,21 +497,20 @@ def _transform(ctx: StepContext) -> StepOutcome:
     from ml.warehouse.dbt import build
 
     args = ctx.options.args_for("transform")
+    untested_tick = f"{ALL_TESTS_SELECTION} {DISPLAY_ONLY_SELECTION}"
     if not ctx.options.dbt_tests:
-        args.setdefault(
-            "exclude", f"resource_type:test resource_type:unit_test {DISPLAY_ONLY_SELECTION}"
-        )
+        args.setdefault("exclude", untested_tick)
     # The data changes at every run, the code rarely: dbt's unit tests run when it changed.
     args.setdefault("unit_tests", "when_changed")
     summary = build(ctx.settings, console=ctx.console, **args)
     counts = summary.invocations[0].counts
     if args.get("exclude"):
-        return StepOutcome(
-            "done",
-            "the models steps read, no tests: the rest at the last tick",
-            True,
-            {"counts": counts},
+        detail = (
+            "the models steps read, no tests: the rest at the last tick"
+            if args["exclude"] == untested_tick
+            else f"--exclude {args['exclude']}"
         )
+        return StepOutcome("done", detail, True, {"counts": counts})
     if args.get("select"):
         # Part of the project: it does not make the marts current for the checks of later runs.
         return StepOutcome("partial", f"--select {args['select']}", True, {"counts": counts})

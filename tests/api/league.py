@@ -24,7 +24,7 @@ from rich.console import Console
 
 from ml.config import PROJECT_ROOT, Settings
 from ml.modeling.config import TrainConfig
-from ml.orchestration.steps import RunOptions, run_catalogue
+from ml.orchestration.steps import ALL_TESTS_SELECTION, RunOptions, run_catalogue
 from tests.football_data_files import write_synthetic_source
 
 QUIET = Console(file=io.StringIO(), width=150)
@@ -68,7 +68,7 @@ def build_league(settings: Settings, root: Path, *, models: bool = True) -> Leag
         refit_age_days=None,
         dbt_tests=False,
         # Every model (the API reads the dashboard marts too), none of the data tests.
-        step_args={"transform": {"exclude": "resource_type:test resource_type:unit_test"}},
+        step_args={"transform": {"exclude": ALL_TESTS_SELECTION}},
     )
     first = ["ingest", "transform", "train", "backtest", "score", "bet"] if models else None
     run_catalogue(
