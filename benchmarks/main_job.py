@@ -56,15 +56,23 @@ def _children() -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--candidates", default="default", choices=("default", "all"))
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="keep the home here (a new folder) to read dbt's run_results.json and logs after",
+    )
     args = parser.parse_args()
     mirror = require_mirror()
     plpred = os.path.join(os.path.dirname(sys.executable), "plpred")
     rows = []
     with (
-        tempfile.TemporaryDirectory() as home,
+        tempfile.TemporaryDirectory() as scratch,
         tempfile.TemporaryDirectory() as src,
         tempfile.TemporaryDirectory() as cache,
     ):
+        home = str(args.keep) if args.keep else scratch
+        if args.keep:
+            args.keep.mkdir(parents=True)
         latest = _source(mirror, Path(src))
         # A new machine too: its own cache, so dbt's unit tests run in the first build.
         env = os.environ | {"PLPRED_HOME": home, "PLPRED_CACHE": cache}
