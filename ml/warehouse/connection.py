@@ -327,7 +327,8 @@ def apply_ddl(conn: Connection, ddl_dir: Path = DDL_DIR) -> None:
     is not safe against itself (two sessions both see nothing and one fails on a catalogue
     unique index), so two first runs at once take turns instead of colliding."""
     files = [(path, _split_statements(path.read_text())) for path in ddl_files(ddl_dir)]
-    if not any(_missing(_existing_columns(conn), statements) for _, statements in files):
+    existing = _existing_columns(conn)
+    if not any(_missing(existing, statements) for _, statements in files):
         return
     with _ddl_lock(conn):
         existing = _existing_columns(conn)
