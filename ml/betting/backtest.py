@@ -183,8 +183,9 @@ def backtest(
                 f"walk-forward run {source_run_id} has no predictions of "
                 f"model {model or 'any'} variant {variant or 'any'} for {settings.league}"
             )
+        books: list[_Book] = []
         for model_name, variant_name in pairs:
-            _backtest_variant(
+            books += _backtest_variant(
                 conn,
                 settings.league,
                 source_run_id,
@@ -196,6 +197,7 @@ def backtest(
                 created_at,
                 summary,
             )
+        summary.results += _book_results(conn, books)
     render_backtest(summary, console)
     return summary
 
@@ -211,7 +213,9 @@ def _backtest_variant(
     invocation: str,
     created_at: datetime,
     summary: BacktestSummary,
-) -> None:
+) -> list[_Book]:
+    """Write the variant's backtest of every strategy not yet written; returns its books (the
+    summary's notes get what the variant's predictions lacked)."""
     keys = [source_run_id, league, model_name, variant_name]
     predictions = conn.query_df(_WALK_FORWARD_SQL, keys)
     duplicated = int(predictions["match_id"].duplicated().sum())
@@ -222,6 +226,7 @@ def _backtest_variant(
         )
         predictions = predictions.drop_duplicates("match_id", keep="last")
     results = {row.match_id: match_result(row) for row in predictions.itertuples(index=False)}
+    books = []
     for strategy in strategies:
         book_id = backtest_id(source_run_id, league, model_name, variant_name, strategy)
         created = False
@@ -252,25 +257,49 @@ def _backtest_variant(
                     ],
                 )
                 created = True
-        bets, wins, staked, average_clv, profit = first_row(
-            conn, _BOOK_STATS_SQL, [book_id, strategy.name]
-        ) or (0, 0, 0, None, 0)
-        summary.results.append(
+        books.append(_Book(book_id, model_name, variant_name, strategy, created, len(predictions)))
+    return books
+
+
+@dataclass(frozen=True)
+class _Book:
+    backtest_id: str
+    model: str
+    variant: str
+    strategy: Strategy
+    created: bool
+    predictions: int
+
+
+def _book_results(conn: Connection, books: Sequence[_Book]) -> list[BacktestResult]:
+    """The books' totals, in their order, from one query: each pass over the settled-bets view
+    reads every settlement of the warehouse, whichever book it asks for."""
+    if not books:
+        return []
+    stats = {
+        row[0]: row[1:]
+        for row in conn.fetchall(_BOOK_STATS_SQL, [[book.backtest_id for book in books]])
+    }
+    results = []
+    for book in books:
+        bets, wins, staked, average_clv, profit = stats.get(book.backtest_id, (0, 0, 0, None, 0))
+        results.append(
             BacktestResult(
-                backtest_id=book_id,
-                model=model_name,
-                variant=variant_name,
-                strategy=strategy.name,
-                created=created,
-                predictions=len(predictions),
+                backtest_id=book.backtest_id,
+                model=book.model,
+                variant=book.variant,
+                strategy=book.strategy.name,
+                created=book.created,
+                predictions=book.predictions,
                 bets=int(bets or 0),
                 wins=int(wins or 0),
                 staked=to_decimal(staked or 0),
                 profit=to_decimal(profit or 0),
-                bankroll_start=strategy.bankroll,
+                bankroll_start=book.strategy.bankroll,
                 average_clv=float_or_none(average_clv),
             )
         )
+    return results
 
 
 def _simulate(
