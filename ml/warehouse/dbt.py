@@ -5,8 +5,15 @@ and the tests share one code path and get structured results back: which nodes f
 dbt's own console output is switched off and replaced by a short summary; its log goes to
 ``$PLPRED_HOME/dbt/logs/dbt.log`` (at ``info``: every node's status and time, and the errors;
 ``PLPRED_DBT_LOG_LEVEL=debug`` adds every SQL statement, at about a second per build), and
-its artifacts (manifest, run results, the docs site) to ``$PLPRED_HOME/dbt/target``, so runs
-in different homes never share state.
+its artifacts to ``$PLPRED_HOME/dbt/target``, so runs in different homes never share state:
+``run_results.json`` after every command; ``manifest.json`` (with dbt's graph files) only from
+the commands that are about the project rather than the data (``parse``, ``compile``, ``ls``,
+``docs generate``: ``plpred docs``), because writing it took a third of a second of every
+build, and its contents do not change with the data.
+
+A process parses the project once per warehouse and reuses dbt's parsed manifest
+(``dbtRunner(manifest=...)``) while the project's files and the warehouse settings are the
+same: a replay's ticks, the DAG's tasks in one worker and the tests build many times.
 
 DuckDB allows one writer at a time: nothing here opens the warehouse itself, and callers must
 close their own connections to the DuckDB file before calling :func:`build`.
@@ -29,6 +36,8 @@ from ml.config import DBT_PROJECT_DIR, Settings, machine_cache
 from ml.warehouse.connection import announce_writer
 
 DBT_LOG_LEVELS = ("debug", "info", "warn", "error", "none")
+# Commands that run nodes against the data: they write run_results.json, not the manifest.
+_DATA_COMMANDS = frozenset({"build", "run", "test", "seed", "snapshot"})
 _FAILED = frozenset({"error", "fail", "runtime error"})
 _MAX_MESSAGE_LINES = 6
 
@@ -265,6 +274,9 @@ def run_dbt(
         "--threads",
         str(dbt_threads(settings)),
     ]
+    data_command = command in _DATA_COMMANDS
+    if data_command:
+        full_args.append("--no-write-json")
     started = time.perf_counter()
     with (
         _environment(settings.dbt_env()),
@@ -272,11 +284,16 @@ def run_dbt(
         announce_writer(settings.duckdb_path) if settings.target == "duckdb" else nullcontext(),
         console.status(f"dbt {command} on {settings.target} …"),
     ):
-        result = dbtRunner().invoke(full_args)
+        manifest = _parsed_manifest(settings, full_args) if data_command else None
+        result = dbtRunner(manifest=manifest).invoke(full_args)
     summary = InvocationSummary(
         command=command, target=settings.target, seconds=time.perf_counter() - started
     )
     _collect(summary, result)
+    artifact = getattr(result, "result", None)
+    if data_command and hasattr(artifact, "write"):
+        target_path.mkdir(parents=True, exist_ok=True)
+        artifact.write(str(target_path / "run_results.json"))
 
     if result.exception is not None and not summary.failures:
         message = _first_lines(str(result.exception))
@@ -303,6 +320,45 @@ def run_dbt(
             summary.failures,
         )
     return summary
+
+
+# The last parsed manifest of this process and what it was parsed from (see the module's doc).
+_MANIFEST: dict[str, object] = {}
+# Options that change what dbt parses: a manifest parsed without them cannot serve.
+_PARSE_OPTIONS = ("--vars", "--project-dir", "--profiles-dir", "--target", "--profile")
+
+
+def _parsed_manifest(settings: Settings, full_args: Sequence[str]) -> object | None:
+    """dbt's manifest of the project for ``settings``' warehouse, parsed once per process and
+    kept while the project's files (:func:`project_fingerprint`), the warehouse settings and
+    the parse options are the same; ``None`` (dbt parses itself) when parsing failed."""
+    from dbt.cli.main import dbtRunner
+
+    options = [
+        f"{arg}={full_args[i + 1]}" for i, arg in enumerate(full_args[:-1]) if arg in _PARSE_OPTIONS
+    ]
+    key = "\n".join(
+        [
+            project_fingerprint(),
+            *sorted(f"{k}={v}" for k, v in settings.dbt_env().items()),
+            *options,
+        ]
+    )
+    if _MANIFEST.get("key") == key:
+        return _MANIFEST["manifest"]
+    parse_args = ["parse", "--no-write-json"]
+    for option in options:
+        parse_args += option.split("=", 1)
+    keep = ("--target-path", "--log-path", "--log-level", "--log-level-file")
+    for i, arg in enumerate(full_args[:-1]):
+        if arg in keep:
+            parse_args += [arg, full_args[i + 1]]
+    parsed = dbtRunner().invoke(parse_args)
+    if not parsed.success or parsed.result is None:
+        _MANIFEST.clear()
+        return None
+    _MANIFEST.update(key=key, manifest=parsed.result)
+    return parsed.result
 
 
 def _collect(summary: InvocationSummary, result: object) -> None:
