@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -66,10 +67,40 @@ def _count(settings: Settings, sql: str, params=None) -> int:
         return int(conn.scalar(sql, params))
 
 
+@pytest.fixture(scope="module")
+def built_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A home with the synthetic league ingested and built, made once for the module in a child
+    process (dbt-duckdb keeps its connection to the file open in the process that ran dbt, so
+    a file built here could not be copied whole, nor written by the ``plpred`` processes of
+    the tests). Each test starts from a copy of its warehouse."""
+    root = tmp_path_factory.mktemp("train_score_built")
+    source = write_synthetic_source(root / "source", n_seasons=4)
+    home = root / "home"
+    home.mkdir()
+    code = (
+        "import sys; from pathlib import Path; from ml.config import get_settings; "
+        "from tests.integration.test_train_score import _load; "
+        "_load(get_settings(), Path(sys.argv[1]))"
+    )
+    env = {**os.environ, "PLPRED_HOME": str(home), "PLPRED_TARGET": "duckdb"}
+    env.pop("PLPRED_DUCKDB_PATH", None)
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(source.directory)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert not (home / "warehouse.duckdb.wal").exists()
+    return home
+
+
 @pytest.fixture
-def warehouse(duckdb_settings: Settings, tmp_path: Path) -> Settings:
-    source = write_synthetic_source(tmp_path / "source", n_seasons=4)
-    _load(duckdb_settings, source.directory)
+def warehouse(duckdb_settings: Settings, built_home: Path) -> Settings:
+    """A warehouse of its own, loaded and built: a copy of :func:`built_home`'s."""
+    shutil.copyfile(built_home / "warehouse.duckdb", duckdb_settings.duckdb_path)
     return duckdb_settings
 
 
@@ -294,27 +325,10 @@ def _plpred_train(settings: Settings, as_of: datetime, fault: str | None) -> int
 
 
 @pytest.fixture
-def warehouse_of_another_process(duckdb_settings: Settings, tmp_path: Path) -> Settings:
-    """The warehouse of :func:`warehouse`, loaded and built in a child process: dbt-duckdb
-    keeps its connection to the file open in the process that ran dbt, and the ``plpred``
-    processes of the test must be able to write it."""
-    source = write_synthetic_source(tmp_path / "source", n_seasons=4)
-    code = (
-        "import sys; from pathlib import Path; from ml.config import get_settings; "
-        "from tests.integration.test_train_score import _load; "
-        "_load(get_settings(), Path(sys.argv[1]))"
-    )
-    env = {**os.environ, "PLPRED_HOME": str(duckdb_settings.home), "PLPRED_TARGET": "duckdb"}
-    done = subprocess.run(
-        [sys.executable, "-c", code, str(source.directory)],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return duckdb_settings
+def warehouse_of_another_process(warehouse: Settings) -> Settings:
+    """The warehouse of :func:`warehouse`, which no process of the test holds open (it was
+    built in a child process): the ``plpred`` processes of the test must be able to write it."""
+    return warehouse
 
 
 @pytest.mark.slow
