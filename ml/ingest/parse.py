@@ -423,9 +423,11 @@ def _read_table(text: str, source_file: str) -> tuple[list[str], list[_Line], in
         raise FileRefused(f"{source_file} holds NUL bytes: a binary file, not a football-data CSV")
     # Split on line breaks only (str.splitlines would also split on form feeds and U+2028).
     physical = _LINE_BREAK.split(text)
-    # Each line is given back its break: a quoted cell that spans lines keeps the break inside it
-    # (without it the csv module glues "0<break>0" into "00", a value that is not in the file).
-    reader = csv.reader(line + "\n" for line in physical)
+    # Each line is given back its own break (\r\n, \r or \n; the last line \n): a quoted cell
+    # that spans lines keeps the break that is in the file (without one the csv module glues
+    # "0<break>0" into "00", and with another the cell is not the file's).
+    breaks = [*_LINE_BREAK.findall(text), "\n"]
+    reader = csv.reader(line + end for line, end in zip(physical, breaks, strict=True))
     try:
         raw_header = next((row for row in reader if any(name.strip() for name in row)), None)
     except csv.Error as exc:
@@ -440,7 +442,10 @@ def _read_table(text: str, source_file: str) -> tuple[list[str], list[_Line], in
     try:
         for fields in reader:
             end = reader.line_num
-            lines.append(_Line(start, "\n".join(physical[start - 1 : end]), fields))
+            raw = "".join(
+                physical[i] + (breaks[i] if i < end - 1 else "") for i in range(start - 1, end)
+            )
+            lines.append(_Line(start, raw, fields))
             start = end + 1
     except csv.Error as exc:
         raise FileRefused(

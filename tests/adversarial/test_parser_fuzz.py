@@ -174,6 +174,8 @@ CELLS = st.one_of(
 
 @FUZZ
 @given(st.lists(st.tuples(st.integers(1, 10_000), st.integers(0, 10_000), CELLS), max_size=8))
+# Found by CI on 4 Dec 2026: a quoted price holding a lone \r was loaded with \n in its place.
+@example([(1, 24, "0\r0")])
 def test_random_cells_in_a_real_file(changes: list[tuple[int, int, str]]) -> None:
     rows = [list(r) for r in BASE_ROWS]
     for line, column, value in changes:
