@@ -9,13 +9,17 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
+import tempfile
+from contextlib import closing
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from ml.config import Settings
+from ml.config import Settings, machine_cache
 from ml.warehouse.connection import WarehouseError
 
 CHAMPION = "champion"
@@ -84,6 +88,7 @@ def configure(settings: Settings) -> str:
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     if settings.mlflow_tracking_uri_override is None:
         settings.mlflow_dir.mkdir(parents=True, exist_ok=True)
+        _seed_store(settings)
     # MLflow also writes the URI into MLFLOW_TRACKING_URI, which ml.config reads as the user's
     # own choice: put back what the user had, or the next Settings of this process (another
     # target, another home) would inherit this store.
@@ -108,6 +113,49 @@ def configure(settings: Settings) -> str:
         return experiment_id
     _check_target(settings, name, experiment)
     return experiment.experiment_id
+
+
+def _seed_store(settings: Settings) -> None:
+    """A home's new SQLite store starts as a copy of an empty one made by this MLflow version
+    and kept in the machine's cache (:func:`ml.config.machine_cache`): MLflow creates a store by
+    running every schema migration from the first, about a second each time. The copy's
+    Default experiment keeps its artifacts in the home, as the league experiments do. Nothing
+    happens when the store exists or another process made it meanwhile."""
+    import sqlite3
+
+    import mlflow
+
+    store = settings.mlflow_dir / "mlflow.db"
+    if store.exists():
+        return
+    template = machine_cache() / "mlflow" / f"empty-store-mlflow-{mlflow.__version__}.db"
+    if not template.is_file():
+        _make_empty_store(template)
+    partial = store.with_name(f".{store.name}.{os.getpid()}.partial")
+    shutil.copyfile(template, partial)
+    with closing(sqlite3.connect(partial)) as db, db:
+        db.execute(
+            "update experiments set artifact_location = ? where experiment_id = 0",
+            [f"{settings.mlflow_artifact_location}/0"],
+        )
+    try:
+        os.link(partial, store)  # fails if another process made the store first: keep theirs
+    except FileExistsError:
+        pass
+    finally:
+        partial.unlink()
+
+
+def _make_empty_store(template: Path) -> None:
+    """An empty store with MLflow's schema at ``template``, made aside and moved in whole."""
+    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+
+    template.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=template.parent) as scratch:
+        made = Path(scratch) / template.name
+        store = SqlAlchemyStore(f"sqlite:///{made}", (Path(scratch) / "artifacts").as_uri())
+        store.engine.dispose()
+        os.replace(made, template)
 
 
 def _check_target(settings: Settings, name: str, experiment: Any) -> None:
