@@ -3,7 +3,9 @@
 Both use Evidently's data-drift preset with the two-sample Kolmogorov-Smirnov test on every
 column (``method="ks"``), so each column's drift score is a p-value (drift when below the
 policy's ``drift_p_value``) that :func:`scipy.stats.ks_2samp` reproduces exactly; the tests
-check that. Data drift compares ``mart_match_features`` of the matches scored lately with the
+check that. Prediction drift, whose report is never shown, asks Evidently's K-S test for the
+p-values alone (:func:`ks_p_values`): the same numbers without rendering a report, whose plots
+cost about 0.2 s a run. Data drift compares ``mart_match_features`` of the matches scored lately with the
 champion's training window; prediction drift compares the champion's live probabilities with
 its own walk-forward probabilities.
 """
@@ -72,3 +74,27 @@ def ks_drift(
         elif kind.endswith("DriftedColumnsCount"):
             share = float(metric["value"]["share"])
     return DriftResult([(c, values[c]) for c in columns if c in values], share, snapshot)
+
+
+def ks_p_values(
+    reference: pd.DataFrame, current: pd.DataFrame, columns: Sequence[str]
+) -> list[tuple[str, float]]:
+    """(column, K-S p-value) of every column, as :func:`ks_drift` gives them, from Evidently's
+    K-S test alone: values not finite are left out on each side, as the preset does."""
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    import numpy as np
+    from evidently.legacy.calculations.stattests.ks_stattest import ks_stat_test
+    from evidently.legacy.core import ColumnType
+
+    values = []
+    for column in columns:
+        ref, cur = (
+            pd.to_numeric(frame[column], errors="coerce")
+            .astype(float)
+            .replace([-np.inf, np.inf], np.nan)
+            .dropna()
+            for frame in (reference, current)
+        )
+        result = ks_stat_test(ref, cur, ColumnType.Numerical, None)
+        values.append((column, float(result.drift_score)))
+    return values

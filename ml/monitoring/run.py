@@ -210,9 +210,11 @@ def run_monitor(
         from ml.monitoring import drift
 
         columns = list(checks.PROBABILITY_COLUMNS)
-        predictions = drift.ks_drift(walk_forward, live_window, columns, policy.drift_p_value)
         metrics += checks.drift_metrics(
-            predictions.per_column, policy, metric="prediction_drift", share_metric=None
+            drift.ks_p_values(walk_forward, live_window, columns),
+            policy,
+            metric="prediction_drift",
+            share_metric=None,
         )
     metrics += checks.health_metrics(health, policy)
 

@@ -175,6 +175,19 @@ def test_evidently_drift_is_the_two_sample_ks_test() -> None:
     assert result.drifted_share == pytest.approx(0.5)
 
 
+def test_the_p_values_alone_are_the_reports() -> None:
+    from ml.monitoring.drift import ks_drift, ks_p_values
+
+    rng = np.random.default_rng(11)
+    reference = pd.DataFrame({"p": rng.dirichlet([2, 1, 1], 500)[:, 0], "q": rng.normal(0, 1, 500)})
+    current = pd.DataFrame({"p": rng.dirichlet([1, 1, 1], 30)[:, 0], "q": rng.normal(0, 1, 30)})
+    current.loc[3, "q"] = np.inf  # left out, as the report leaves it out
+    report = dict(ks_drift(reference, current, ["p", "q"], 0.05).per_column)
+    alone = dict(ks_p_values(reference, current, ["p", "q"]))
+    assert alone == pytest.approx(report, rel=1e-12)
+    assert alone["p"] < 0.05
+
+
 def test_the_drift_window_is_the_new_scorings_topped_up() -> None:
     scored = pd.DataFrame(
         {"predicted_at": pd.to_datetime([f"2026-02-{d:02d}" for d in range(20, 0, -1)])}
