@@ -325,7 +325,9 @@ def run_dbt(
 # The last parsed manifest of this process and what it was parsed from (see the module's doc).
 _MANIFEST: dict[str, object] = {}
 # Options that change what dbt parses: a manifest parsed without them cannot serve.
-_PARSE_OPTIONS = ("--vars", "--project-dir", "--profiles-dir", "--target", "--profile")
+_PARSE_OPTIONS = frozenset({"--vars", "--project-dir", "--profiles-dir", "--target", "--profile"})
+# Options the parse takes from the command it serves, to write and log in the same places.
+_PARSE_PLACES = frozenset({"--target-path", "--log-path", "--log-level", "--log-level-file"})
 
 
 def _parsed_manifest(settings: Settings, full_args: Sequence[str]) -> object | None:
@@ -334,26 +336,21 @@ def _parsed_manifest(settings: Settings, full_args: Sequence[str]) -> object | N
     the parse options are the same; ``None`` (dbt parses itself) when parsing failed."""
     from dbt.cli.main import dbtRunner
 
-    options = [
-        f"{arg}={full_args[i + 1]}" for i, arg in enumerate(full_args[:-1]) if arg in _PARSE_OPTIONS
-    ]
+    pairs = list(zip(full_args, full_args[1:], strict=False))
+    options = [pair for pair in pairs if pair[0] in _PARSE_OPTIONS]
     key = "\n".join(
         [
             project_fingerprint(),
             *sorted(f"{k}={v}" for k, v in settings.dbt_env().items()),
-            *options,
+            *(f"{option}={value}" for option, value in options),
         ]
     )
     if _MANIFEST.get("key") == key:
         return _MANIFEST["manifest"]
-    parse_args = ["parse", "--no-write-json"]
-    for option in options:
-        parse_args += option.split("=", 1)
-    keep = ("--target-path", "--log-path", "--log-level", "--log-level-file")
-    for i, arg in enumerate(full_args[:-1]):
-        if arg in keep:
-            parse_args += [arg, full_args[i + 1]]
-    parsed = dbtRunner().invoke(parse_args)
+    places = [pair for pair in pairs if pair[0] in _PARSE_PLACES]
+    parsed = dbtRunner().invoke(
+        ["parse", "--no-write-json", *itertools.chain.from_iterable(options + places)]
+    )
     if not parsed.success or parsed.result is None:
         _MANIFEST.clear()
         return None
