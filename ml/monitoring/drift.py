@@ -1,13 +1,13 @@
 """Data and prediction drift with Evidently 0.7 (imported here only: it takes ~10 s).
 
-Both use Evidently's data-drift preset with the two-sample Kolmogorov-Smirnov test on every
-column (``method="ks"``), so each column's drift score is a p-value (drift when below the
-policy's ``drift_p_value``) that :func:`scipy.stats.ks_2samp` reproduces exactly; the tests
-check that. Prediction drift, whose report is never shown, asks Evidently's K-S test for the
-p-values alone (:func:`ks_p_values`): the same numbers without rendering a report, whose plots
-cost about 0.2 s a run. Data drift compares ``mart_match_features`` of the matches scored lately with the
-champion's training window; prediction drift compares the champion's live probabilities with
-its own walk-forward probabilities.
+Both are Evidently's two-sample Kolmogorov-Smirnov test on every column, so each column's
+drift score is a p-value (drift when below the policy's ``drift_p_value``) that
+:func:`scipy.stats.ks_2samp` reproduces exactly; the tests check that. Data drift compares
+``mart_match_features`` of the matches scored lately with the champion's training window,
+through the data-drift preset (``method="ks"``), whose HTML report each monitoring run keeps
+(:func:`ks_drift`). Prediction drift compares the champion's live probabilities with its own
+walk-forward probabilities; no report of it is kept, so it asks the same test for the p-values
+alone (:func:`ks_p_values`), without the 0.2 s of plots a report would render.
 """
 
 from __future__ import annotations
