@@ -3,8 +3,9 @@
 dbt runs through its Python API (``dbtRunner``) rather than a subprocess, so the CLI, the DAGs
 and the tests share one code path and get structured results back: which nodes failed and why.
 dbt's own console output is switched off and replaced by a short summary; its log goes to
-``$PLPRED_HOME/dbt/logs/dbt.log`` (at ``info``: every node's status and time, and the errors;
-``PLPRED_DBT_LOG_LEVEL=debug`` adds every SQL statement, at about a second per build), and
+``$PLPRED_HOME/dbt/logs/dbt.log`` (at ``info``: every node's status and time, and the errors,
+written by :mod:`ml.warehouse.dbt_log`; ``PLPRED_DBT_LOG_LEVEL=debug`` has dbt write it with
+every SQL statement, at about a second per build), and
 its artifacts to ``$PLPRED_HOME/dbt/target``, so runs in different homes never share state:
 ``run_results.json`` after every command; ``manifest.json`` (with dbt's graph files) only from
 the commands that are about the project rather than the data (``parse``, ``compile``, ``ls``,
@@ -34,6 +35,7 @@ from rich.console import Console
 
 from ml.config import DBT_PROJECT_DIR, Settings, machine_cache
 from ml.warehouse.connection import announce_writer
+from ml.warehouse.dbt_log import EventLog
 
 DBT_LOG_LEVELS = ("debug", "info", "warn", "error", "none")
 # Commands that run nodes against the data: they write run_results.json, not the manifest.
@@ -255,6 +257,8 @@ def run_dbt(
     console = console or Console(stderr=True)
     target_path, log_path = dbt_paths(settings)
     command = " ".join(itertools.takewhile(lambda a: not a.startswith("-"), args))
+    level = dbt_log_level()
+    callbacks = [] if level in ("debug", "none") else [EventLog(log_path / "dbt.log", level)]
     full_args = [
         *args,
         "--project-dir",
@@ -270,7 +274,8 @@ def run_dbt(
         "--log-level",
         "none",
         "--log-level-file",
-        dbt_log_level(),
+        # Below debug plpred writes dbt.log itself (ml/warehouse/dbt_log.py).
+        level if level in ("debug", "none") else "none",
         "--threads",
         str(dbt_threads(settings)),
     ]
@@ -284,8 +289,8 @@ def run_dbt(
         announce_writer(settings.duckdb_path) if settings.target == "duckdb" else nullcontext(),
         console.status(f"dbt {command} on {settings.target} …"),
     ):
-        manifest = _parsed_manifest(settings, full_args) if data_command else None
-        result = dbtRunner(manifest=manifest).invoke(full_args)
+        manifest = _parsed_manifest(settings, full_args, callbacks) if data_command else None
+        result = dbtRunner(manifest=manifest, callbacks=callbacks).invoke(full_args)
     summary = InvocationSummary(
         command=command, target=settings.target, seconds=time.perf_counter() - started
     )
@@ -330,7 +335,9 @@ _PARSE_OPTIONS = frozenset({"--vars", "--project-dir", "--profiles-dir", "--targ
 _PARSE_PLACES = frozenset({"--target-path", "--log-path", "--log-level", "--log-level-file"})
 
 
-def _parsed_manifest(settings: Settings, full_args: Sequence[str]) -> object | None:
+def _parsed_manifest(
+    settings: Settings, full_args: Sequence[str], callbacks: Sequence[object] = ()
+) -> object | None:
     """dbt's manifest of the project for ``settings``' warehouse, parsed once per process and
     kept while the project's files (:func:`project_fingerprint`), the warehouse settings and
     the parse options are the same; ``None`` (dbt parses itself) when parsing failed."""
@@ -348,7 +355,7 @@ def _parsed_manifest(settings: Settings, full_args: Sequence[str]) -> object | N
     if _MANIFEST.get("key") == key:
         return _MANIFEST["manifest"]
     places = [pair for pair in pairs if pair[0] in _PARSE_PLACES]
-    parsed = dbtRunner().invoke(
+    parsed = dbtRunner(callbacks=list(callbacks)).invoke(
         ["parse", "--no-write-json", *itertools.chain.from_iterable(options + places)]
     )
     if not parsed.success or parsed.result is None:

@@ -104,3 +104,37 @@ def test_a_project_that_does_not_parse_fails_with_dbts_message(
     with pytest.raises(dbt.DbtError, match="missing"):
         dbt.run_dbt(settings, ["build"], console=QUIET)
     assert dbt._MANIFEST == {}
+
+
+def test_dbt_log_keeps_the_level_asked_for(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At info plpred writes dbt.log (ml/warehouse/dbt_log.py): the invocation's header and
+    every node's start and result in dbt's line format, no statement, secrets scrubbed as dbt
+    scrubs them; at debug dbt writes it with every statement; none leaves no file."""
+    # dbt scrubs the values of DBT_ENV_SECRET_* variables wherever they appear in a line: here
+    # the model's name, so the info lines show it scrubbed.
+    monkeypatch.setenv("DBT_ENV_SECRET_TINY", "answer")
+    info = Settings(home=tmp_path / "info", target="duckdb")
+    dbt.run_dbt(info, ["build"], console=QUIET)
+    _, logs = dbt.dbt_paths(info)
+    text = (logs / "dbt.log").read_text()
+    assert "Running with dbt=" in text and " | " in text.splitlines()[2]
+    assert " [info ] " in text and "START sql view model main.*****" in text
+    assert "OK created sql view model main.*****" in text
+    assert " [debug] " not in text and "create view" not in text.lower()
+    assert "answer" not in text
+
+    monkeypatch.setenv("PLPRED_DBT_LOG_LEVEL", "debug")
+    debug = Settings(home=tmp_path / "debug", target="duckdb")
+    dbt.run_dbt(debug, ["build"], console=QUIET)
+    _, logs = dbt.dbt_paths(debug)
+    text = (logs / "dbt.log").read_text()
+    assert " [debug] " in text and "create view" in text.lower()
+    assert "answer" not in text
+
+    monkeypatch.setenv("PLPRED_DBT_LOG_LEVEL", "none")
+    silent = Settings(home=tmp_path / "none", target="duckdb")
+    dbt.run_dbt(silent, ["build"], console=QUIET)
+    _, logs = dbt.dbt_paths(silent)
+    assert not (logs / "dbt.log").exists() or not (logs / "dbt.log").read_text().strip()
