@@ -9,6 +9,7 @@ that changes data and builds again.
 from __future__ import annotations
 
 import io
+import json
 from datetime import datetime, time
 from pathlib import Path
 
@@ -183,6 +184,26 @@ def _rps(probabilities: pd.DataFrame, result: pd.Series) -> float:
     return float((((home - won) ** 2 + (home + draw - won - drew) ** 2) / 2).mean())
 
 
+def _assert_docs_persisted(target: Path) -> None:
+    """Every model's description and every documented column's is a comment in the warehouse
+    (persist_docs, dbt_project/macros/persist_docs.sql), as dbt's catalog reads them back."""
+    manifest = json.loads((target / "manifest.json").read_text())
+    catalog = json.loads((target / "catalog.json").read_text())["nodes"]
+    models = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
+    assert len(models) > 50
+    checked = 0
+    for model in models:
+        entry = catalog[model["unique_id"]]
+        where = f"{model['name']} ({entry['metadata']['type']})"
+        assert (entry["metadata"]["comment"] or "").strip() == model["description"].strip(), where
+        columns = {name.lower(): column for name, column in entry["columns"].items()}
+        for name, documented in model["columns"].items():
+            comment = columns[name.lower()]["comment"] or ""
+            assert comment.strip() == documented["description"].strip(), f"{where}.{name}"
+            checked += 1
+    assert checked > 500
+
+
 def test_build_and_docs_on_recent_seasons(any_settings: Settings, mirror: Path) -> None:
     """dbt build (every model, seed, unit and data test) and docs generate pass on the real
     files; the features equal a pandas recomputation from strictly earlier matches; an
@@ -198,6 +219,7 @@ def test_build_and_docs_on_recent_seasons(any_settings: Settings, mirror: Path) 
     assert summary.docs_index.is_file()
     catalog = (summary.target_path / "catalog.json").read_text()
     assert "model.plpred.mart_match_features" in catalog and "home_ppg_last5" in catalog
+    _assert_docs_persisted(summary.target_path)
 
     fct = _query(settings, "select * from marts.fct_matches")
     counts = fct.groupby(["league", "season"]).size().to_dict()
