@@ -25,7 +25,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from _common import OUT, QUIET
+from _common import OUT, QUIET, speed_line
 from rich.table import Table
 
 from ml.config import PROJECT_ROOT, get_settings
@@ -40,6 +40,7 @@ def main() -> None:
     parser.add_argument("--threads", default=None, help="PLPRED_DBT_THREADS (default: its own)")
     parser.add_argument("--log-level", default=None, help="PLPRED_DBT_LOG_LEVEL (default: info)")
     args = parser.parse_args()
+    OUT.print(f"before: {speed_line()}")
 
     from ml.ingest import run_ingest
     from ml.orchestration.steps import ALL_TESTS_SELECTION, DISPLAY_ONLY_SELECTION
@@ -87,6 +88,7 @@ def main() -> None:
             nodes = sum(summary.invocations[0].counts.values())
             table.add_row(label, str(nodes), "  ".join(f"{s:.2f}" for s in seconds))
         OUT.print(table)
+    OUT.print(f"after: {speed_line()}")
 
 
 if __name__ == "__main__":

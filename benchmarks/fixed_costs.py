@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import OUT, QUIET, scratch_postgres_database
+from _common import OUT, QUIET, scratch_postgres_database, speed_line
 from rich.table import Table
 
 from ml.config import get_settings
@@ -64,6 +64,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--target", default="duckdb", choices=("duckdb", "postgres"))
     args = parser.parse_args()
+    OUT.print(f"before: {speed_line()}")
 
     from ml.modeling import registry
     from ml.warehouse.connection import apply_ddl, connect
@@ -122,6 +123,7 @@ def main() -> None:
     for label, values in rows:
         table.add_row(label, "  ".join(f"{v:.3f}" if v < 10 else f"{v:.1f}" for v in values))
     OUT.print(table)
+    OUT.print(f"after: {speed_line()}")
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import OUT, require_mirror
+from _common import OUT, require_mirror, speed_line
 from rich.table import Table
 
 HELD_BACK = 10  # matches of the latest E0 season the first two runs do not see
@@ -64,6 +64,7 @@ def main() -> None:
     args = parser.parse_args()
     mirror = require_mirror()
     plpred = os.path.join(os.path.dirname(sys.executable), "plpred")
+    OUT.print(f"before: {speed_line()}")
     rows = []
     with (
         tempfile.TemporaryDirectory() as scratch,
@@ -107,6 +108,7 @@ def main() -> None:
     for label, seconds, cpu, peak, load in rows:
         table.add_row(label, f"{seconds:.1f}", f"{cpu:.1f}", f"{peak:.0f}", f"{load:.2f}")
     OUT.print(table)
+    OUT.print(f"after: {speed_line()}")
     OUT.print(
         "goals (2 cores): first run <= 60 s, second <= 5 s, daily run <= 10 s, "
         "peak memory <= 1024 MiB"

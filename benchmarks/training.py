@@ -19,7 +19,7 @@ import resource
 import tempfile
 import time
 
-from _common import OUT, QUIET, Stopwatch, peak_memory_mib, require_mirror
+from _common import OUT, QUIET, Stopwatch, peak_memory_mib, require_mirror, speed_line
 
 from ml.config import get_settings
 from ml.ingest import run_ingest
@@ -49,6 +49,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: cores)")
     args = parser.parse_args()
     mirror = require_mirror()
+    OUT.print(f"before: {speed_line()}")
     watch = Stopwatch("Training benchmark (seconds, wall clock)")
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["PLPRED_HOME"] = tmp
@@ -97,6 +98,7 @@ def main() -> None:
     OUT.print(
         f"peak memory: {peak_memory_mib():.0f} MiB (this process), {children:.0f} MiB (largest worker)"
     )
+    OUT.print(f"after: {speed_line()}")
 
 
 if __name__ == "__main__":
