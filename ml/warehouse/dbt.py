@@ -35,7 +35,7 @@ from rich.console import Console
 
 from ml.config import DBT_PROJECT_DIR, Settings, machine_cache
 from ml.warehouse.connection import announce_writer
-from ml.warehouse.dbt_log import EventLog
+from ml.warehouse.dbt_log import EventLog, writes_itself
 
 DBT_LOG_LEVELS = ("debug", "info", "warn", "error", "none")
 # Commands that run nodes against the data: they write run_results.json, not the manifest.
@@ -258,7 +258,9 @@ def run_dbt(
     target_path, log_path = dbt_paths(settings)
     command = " ".join(itertools.takewhile(lambda a: not a.startswith("-"), args))
     level = dbt_log_level()
-    callbacks = [] if level in ("debug", "none") else [EventLog(log_path / "dbt.log", level)]
+    # Below debug plpred writes dbt.log itself (ml/warehouse/dbt_log.py); at debug dbt does.
+    event_log = EventLog(log_path / "dbt.log", level) if writes_itself(level) else None
+    callbacks = [event_log] if event_log else []
     full_args = [
         *args,
         "--project-dir",
@@ -274,8 +276,7 @@ def run_dbt(
         "--log-level",
         "none",
         "--log-level-file",
-        # Below debug plpred writes dbt.log itself (ml/warehouse/dbt_log.py).
-        level if level in ("debug", "none") else "none",
+        "none" if event_log else level,
         "--threads",
         str(dbt_threads(settings)),
     ]
@@ -289,8 +290,12 @@ def run_dbt(
         announce_writer(settings.duckdb_path) if settings.target == "duckdb" else nullcontext(),
         console.status(f"dbt {command} on {settings.target} …"),
     ):
-        manifest = _parsed_manifest(settings, full_args, callbacks) if data_command else None
-        result = dbtRunner(manifest=manifest, callbacks=callbacks).invoke(full_args)
+        try:
+            manifest = _parsed_manifest(settings, full_args, callbacks) if data_command else None
+            result = dbtRunner(manifest=manifest, callbacks=callbacks).invoke(full_args)
+        finally:
+            if event_log:
+                event_log.close()
     summary = InvocationSummary(
         command=command, target=settings.target, seconds=time.perf_counter() - started
     )

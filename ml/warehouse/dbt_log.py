@@ -24,20 +24,33 @@ BACKUPS = 5
 _SEPARATOR = 30 * "="
 
 
+def writes_itself(level: str) -> bool:
+    """Whether plpred writes dbt.log at this level (below debug), rather than dbt (debug) or
+    nobody (none)."""
+    return level not in ("debug", "none")
+
+
 class EventLog:
-    """A ``dbtRunner`` callback writing the events at ``level`` or above to ``path``."""
+    """A ``dbtRunner`` callback writing the events at ``level`` or above to ``path``, for one
+    invocation: :meth:`close` lets the file go, as dbt does after each of its own."""
 
     def __init__(self, path: Path, level: str) -> None:
-        if level not in ("info", "warn", "error"):
-            raise ValueError(f"the events below info are dbt's own to write, got {level!r}")
+        if not writes_itself(level):
+            raise ValueError(f"at {level!r} dbt.log is dbt's own to write (or nobody's)")
         self.threshold = _RANK[level]
-        self.logger = _file_logger(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.handler = logging.handlers.RotatingFileHandler(
+            path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf8", delay=True
+        )
 
     def __call__(self, msg) -> None:
         info = msg.info
         if _RANK.get(info.level, _RANK["debug"]) < self.threshold:
             return
-        self.logger.info(line(info))
+        self.handler.handle(logging.makeLogRecord({"msg": line(info), "levelno": logging.INFO}))
+
+    def close(self) -> None:
+        self.handler.close()
 
 
 def line(info) -> str:
@@ -52,18 +65,3 @@ def line(info) -> str:
         head = f"\n\n{_SEPARATOR} {stamp} | {info.invocation_id} {_SEPARATOR}\n"
     thread = info.thread[:10].ljust(10)
     return f"{head}{stamp} [{info.level:<5}] [{thread}]: {env_scrubber(info.msg)}"
-
-
-def _file_logger(path: Path) -> logging.Logger:
-    """One logger per file for the process, so invocations append to one handler."""
-    logger = logging.getLogger(f"plpred.dbt_log.{path}")
-    if not logger.handlers:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(
-            path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf8", delay=True
-        )
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
-        logger.propagate = False
-    return logger

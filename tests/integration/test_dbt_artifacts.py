@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -106,6 +107,12 @@ def test_a_project_that_does_not_parse_fails_with_dbts_message(
     assert dbt._MANIFEST == {}
 
 
+def _open_files() -> set[str]:
+    """The paths this process holds open (Linux)."""
+    fds = Path("/proc/self/fd")
+    return {os.path.realpath(fds / fd) for fd in os.listdir(fds)} if fds.is_dir() else set()
+
+
 def test_dbt_log_keeps_the_level_asked_for(
     project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -124,6 +131,7 @@ def test_dbt_log_keeps_the_level_asked_for(
     assert "OK created sql view model main.*****" in text
     assert " [debug] " not in text and "create view" not in text.lower()
     assert "answer" not in text
+    assert str(logs / "dbt.log") not in _open_files()  # let go after the invocation, as dbt does
 
     monkeypatch.setenv("PLPRED_DBT_LOG_LEVEL", "debug")
     debug = Settings(home=tmp_path / "debug", target="duckdb")
