@@ -73,6 +73,35 @@ def speed_line() -> str:
     )
 
 
+def synthetic_warehouse(root: str | Path, target: str = "duckdb"):
+    """A new home (and machine cache) under ``root``, with a four-season synthetic league
+    (tests/football_data_files.py) ingested at 15 April 2026 and not yet built; its settings.
+    ``PLPRED_HOME`` and ``PLPRED_CACHE`` are set for the process."""
+    import sys
+    from datetime import UTC, datetime
+
+    from ml.config import PROJECT_ROOT, get_settings
+    from ml.ingest import run_ingest
+
+    sys.path.insert(0, str(PROJECT_ROOT))
+    from tests.football_data_files import write_synthetic_source
+
+    os.environ.update({"PLPRED_HOME": f"{root}/home", "PLPRED_CACHE": f"{root}/cache"})
+    os.environ.pop("PLPRED_DUCKDB_PATH", None)
+    source = write_synthetic_source(Path(root) / "source", n_seasons=4, first_year=2022)
+    settings = get_settings(target=target, source=str(source.directory))
+    run_ingest(
+        settings,
+        seasons=None,
+        files=None,
+        file_season=None,
+        include_fixtures=True,
+        console=QUIET,
+        as_of=datetime(2026, 4, 15, 12, tzinfo=UTC),
+    )
+    return settings
+
+
 def peak_memory_mib() -> float:
     """Peak resident memory of this process so far (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -19,19 +19,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import time
-from datetime import UTC, datetime
-from pathlib import Path
 
-from _common import OUT, QUIET, speed_line
+from _common import OUT, QUIET, speed_line, synthetic_warehouse
 from rich.table import Table
-
-from ml.config import PROJECT_ROOT, get_settings
-
-sys.path.insert(0, str(PROJECT_ROOT))
-from tests.football_data_files import write_synthetic_source  # noqa: E402
 
 
 def main() -> None:
@@ -42,28 +34,15 @@ def main() -> None:
     args = parser.parse_args()
     OUT.print(f"before: {speed_line()}")
 
-    from ml.ingest import run_ingest
     from ml.orchestration.steps import ALL_TESTS_SELECTION, DISPLAY_ONLY_SELECTION
     from ml.warehouse.dbt import build, dbt_log_level, dbt_threads
 
     with tempfile.TemporaryDirectory() as root:
-        os.environ.update({"PLPRED_HOME": f"{root}/home", "PLPRED_CACHE": f"{root}/cache"})
-        os.environ.pop("PLPRED_DUCKDB_PATH", None)
         if args.threads:
             os.environ["PLPRED_DBT_THREADS"] = args.threads
         if args.log_level:
             os.environ["PLPRED_DBT_LOG_LEVEL"] = args.log_level
-        source = write_synthetic_source(Path(root) / "source", n_seasons=4, first_year=2022)
-        settings = get_settings(target="duckdb", source=str(source.directory))
-        run_ingest(
-            settings,
-            seasons=None,
-            files=None,
-            file_season=None,
-            include_fixtures=True,
-            console=QUIET,
-            as_of=datetime(2026, 4, 15, 12, tzinfo=UTC),
-        )
+        settings = synthetic_warehouse(root)
         build(settings, console=QUIET)  # creates everything and runs the unit tests once
         kinds = {
             "full build (models, seed, data tests)": {},

@@ -23,15 +23,8 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import UTC, datetime
-from pathlib import Path
 
-from _common import OUT, QUIET, scratch_postgres_database, speed_line
-
-from ml.config import PROJECT_ROOT, get_settings
-
-sys.path.insert(0, str(PROJECT_ROOT))
-from tests.football_data_files import write_synthetic_source  # noqa: E402
+from _common import OUT, QUIET, scratch_postgres_database, speed_line, synthetic_warehouse
 
 # The statement's first words, dbt's query comment (/* {...} */) left out.
 _COMMENT = re.compile(r"^\s*/\*.*?\*/\s*", re.S)
@@ -60,7 +53,6 @@ def main() -> None:
 def _profile(args: argparse.Namespace) -> None:
     import dbt.task.base
 
-    from ml.ingest import run_ingest
     from ml.warehouse.dbt import build
 
     profiler = cProfile.Profile()
@@ -83,25 +75,8 @@ def _profile(args: argparse.Namespace) -> None:
         return add_query(self, sql, *rest, **options)
 
     with tempfile.TemporaryDirectory() as root:
-        os.environ.update(
-            {
-                "PLPRED_HOME": f"{root}/home",
-                "PLPRED_CACHE": f"{root}/cache",
-                "PLPRED_DBT_THREADS": "1",
-            }
-        )
-        os.environ.pop("PLPRED_DUCKDB_PATH", None)
-        source = write_synthetic_source(Path(root) / "source", n_seasons=4, first_year=2022)
-        settings = get_settings(target=args.target, source=str(source.directory))
-        run_ingest(
-            settings,
-            seasons=None,
-            files=None,
-            file_season=None,
-            include_fixtures=True,
-            console=QUIET,
-            as_of=datetime(2026, 4, 15, 12, tzinfo=UTC),
-        )
+        os.environ["PLPRED_DBT_THREADS"] = "1"
+        settings = synthetic_warehouse(root, args.target)
         build(settings, console=QUIET)
         dbt.task.base.BaseRunner.run_with_hooks = profiled
         SQLConnectionManager.add_query = counted
