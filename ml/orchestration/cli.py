@@ -275,8 +275,9 @@ def replay(
         str,
         typer.Option(
             "--dbt-tests",
-            help="last: dbt's data tests and the ledger marts at the last tick only (the models "
-            "are built at every tick); every: at every tick, as plpred run does.",
+            help="last: dbt's data tests, the ledger marts and Evidently's drift report at the "
+            "last tick only (the models are built at every tick, and a tick where the data "
+            "drifted, by the retraining policy, keeps its report); every: at every tick, as plpred run does.",
         ),
     ] = "last",
 ) -> None:

@@ -160,7 +160,9 @@ def replay(
 def _tick_options(options: RunOptions, folder: Path, last: bool) -> RunOptions:
     """Every tick runs the whole catalogue; dbt's data tests and the ledger marts wait for the
     last tick unless ``options.dbt_tests`` asks for them at every tick (``--dbt-tests every``),
-    and the last tick rebuilds and tests everything."""
+    and the last tick rebuilds and tests everything. So does Evidently's HTML report of
+    feature drift, but for the ticks where the data drifted (more drifted features than the
+    policy's ``max_drifted_share``): those keep theirs."""
     from dataclasses import replace
 
     every = options.dbt_tests and options.build_ledger_marts
@@ -170,6 +172,9 @@ def _tick_options(options: RunOptions, folder: Path, last: bool) -> RunOptions:
         report=options.report and last,
         dbt_tests=every or last,
         build_ledger_marts=every or last,
+        drift_report=(
+            options.drift_report if every or last or options.drift_report == "never" else "on_drift"
+        ),
         force=options.force | (frozenset({"transform"}) if last and not every else frozenset()),
     )
 

@@ -103,6 +103,10 @@ class RunOptions:
     # tick, where everything is built and tested: dbt's tests cost more than the models.
     dbt_tests: bool = True
     build_ledger_marts: bool = True
+    # When the monitor step keeps Evidently's HTML report of feature drift: always, on_drift
+    # or never (ml.monitoring.run.run_monitor). A replay's ticks but its last keep it only
+    # where the data drifted (the policy's drifted share): numbers and decisions are the same.
+    drift_report: str = "always"
     force: frozenset[str] = frozenset()
     # Extra keyword arguments of one step's function, from a CLI command that runs that step
     # alone with its own options (``plpred bet --strategy kelly``): {"bet": {"strategies": ...}}.
@@ -645,7 +649,13 @@ def _monitor(ctx: StepContext) -> StepOutcome:
         refit_max_age_days=ctx.options.refit_age_days,
         retrain_max_age_days=ctx.options.max_model_age_days,
     )
-    result = run_monitor(ctx.settings, as_of=ctx.as_of, console=ctx.console, policy=policy)
+    result = run_monitor(
+        ctx.settings,
+        as_of=ctx.as_of,
+        console=ctx.console,
+        policy=policy,
+        drift_report=ctx.options.drift_report,
+    )
     if result.repeated:
         return StepOutcome("skipped", result.detail)
     decision = result.decision

@@ -17,7 +17,8 @@ create table if not exists monitoring.runs (
     status text not null,        -- ok | warn | alert | no_data: the worst of its metrics
     n_current integer not null,  -- matches in the drift window (scored since the last run, topped up)
     n_settled integer not null,  -- settled matches in the performance window
-    report_path text,            -- Evidently's HTML report of the run, when drift was computed
+    report_path text,            -- Evidently's HTML report of feature drift, when the run kept one
+                                 -- (a replay's ticks but its last keep it only where the data drifted)
     detail text
 );
 

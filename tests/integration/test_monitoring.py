@@ -287,9 +287,20 @@ def test_the_monitoring_marts_are_current_without_a_build(drifting: Lived) -> No
     assert (decisions["state"] == "pending").sum() <= 1  # only a decision of the last tick
 
 
-def test_an_evidently_report_per_run_with_drift(drifting: Lived) -> None:
+def test_an_evidently_report_for_every_run_with_drift_and_the_last(drifting: Lived) -> None:
+    """A replay's ticks keep Evidently's report where the data drifted (the drifted share above
+    the policy's threshold), and the last tick keeps its own; the quiet ticks before leave it
+    out, though their p-values are stored all the same."""
+    metrics = drifting.metrics
+    computed = set(metrics.loc[metrics["metric"] == "feature_drift", "run_id"])
+    assert len(computed) >= len(TICKS) - 1, "drift was not computed"
+    share = metrics[metrics["metric"] == "drifted_feature_share"]
+    drifted = set(share.loc[share["status"] == "alert", "run_id"])
+    last = drifting.runs.iloc[-1]["run_id"]
+    assert drifted and computed - drifted - {last}, "the scenario has quiet and drifting ticks"
+    with_report = set(drifting.runs.loc[drifting.runs["report_path"].notna(), "run_id"])
+    assert with_report == drifted | {last}
     reports = drifting.runs["report_path"].dropna()
-    assert len(reports) >= len(TICKS) - 1
     assert all(Path(p).is_file() and Path(p).stat().st_size > 100_000 for p in reports)
 
 

@@ -188,6 +188,16 @@ def test_the_p_values_alone_are_the_reports() -> None:
     assert alone["p"] < 0.05
 
 
+def test_a_drift_report_mode_not_known_is_refused_before_anything_is_read(tmp_path: Path) -> None:
+    from ml.config import get_settings
+    from ml.monitoring.run import run_monitor
+
+    settings = get_settings(target="duckdb").with_overrides(home=tmp_path)
+    with pytest.raises(ValueError, match="drift_report must be one of always, on_drift, never"):
+        run_monitor(settings, as_of=datetime(2026, 3, 1), drift_report="sometimes")
+    assert not any(tmp_path.iterdir()), "nothing is written for a refused run"
+
+
 def test_the_drift_window_is_the_new_scorings_topped_up() -> None:
     scored = pd.DataFrame(
         {"predicted_at": pd.to_datetime([f"2026-02-{d:02d}" for d in range(20, 0, -1)])}
