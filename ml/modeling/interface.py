@@ -11,6 +11,7 @@ the moment of the fit made explicit.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -224,6 +225,7 @@ class CandidateBase:
             python_model=pyfunc_model(fitted),
             signature=infer_signature(example, fitted.predict(example)),
             input_example=example,
+            pip_requirements=list(model_requirements()),
         )
         return info.model_uri
 
@@ -231,6 +233,30 @@ class CandidateBase:
         import mlflow.pyfunc
 
         return mlflow.pyfunc.load_model(model_uri)
+
+
+# The distributions a logged plpred model needs to load, pinned to the installed versions.
+# Given to MLflow, they spare the inference it would otherwise run for every model it logs (a
+# subprocess that loads the model and records what it imports: ~3 s a model, in every train
+# and refit). tests/integration/test_train_score.py checks that they cover what MLflow infers.
+MODEL_REQUIREMENTS = (
+    "mlflow",
+    "cloudpickle",
+    "numpy",
+    "pandas",
+    "psutil",
+    "rich",
+    "scikit-learn",
+    "scipy",
+)
+
+
+@functools.cache
+def model_requirements() -> tuple[str, ...]:
+    """``MODEL_REQUIREMENTS`` as pins of the installed versions (``pandas==2.3.3``)."""
+    from importlib.metadata import version
+
+    return tuple(f"{name}=={version(name)}" for name in MODEL_REQUIREMENTS)
 
 
 def pyfunc_model(predictor: object):

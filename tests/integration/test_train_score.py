@@ -146,6 +146,7 @@ def test_train_register_score_and_champion_rules(warehouse: Settings, tmp_path: 
     champion = registry.get_alias(settings, registry.CHAMPION)
     assert champion is not None and champion.version == first.model_version
     assert champion.training_data_end == first.training_data_end
+    _assert_requirements_cover_what_mlflow_infers(settings, first.model_version)
 
     # The evaluation and the walk-forward predictions are in the warehouse, with baselines.
     models = {row[0] for row in _fetch(settings, "select distinct model from ml.model_evaluations")}
@@ -281,12 +282,28 @@ def test_goals_model_scores_with_expected_goals(warehouse: Settings) -> None:
     )
     result = run_train(warehouse, config=config, console=QUIET, as_of=_clock(warehouse))
     assert result.selected == ("dixon_coles", "weekly")
+    _assert_requirements_cover_what_mlflow_infers(warehouse, result.model_version)
     scored = run_score(warehouse, console=QUIET, as_of=_clock(warehouse)).predictions
     assert len(scored) == 20
     assert scored["expected_home_goals"].notna().all()
     assert scored["p_over_2_5"].between(0, 1).all()
     total = scored[["p_home", "p_draw", "p_away"]].sum(axis=1)
     assert (abs(total - 1) < 1e-9).all()
+
+
+def _assert_requirements_cover_what_mlflow_infers(settings: Settings, version: str) -> None:
+    """A logged model declares its requirements (ml.modeling.interface.MODEL_REQUIREMENTS)
+    instead of MLflow inferring them; they must hold every distribution MLflow's inference
+    finds when it loads the model in a subprocess, at the installed version."""
+    import mlflow.pyfunc
+    from mlflow.utils.environment import infer_pip_requirements
+
+    registry.configure(settings)
+    uri = f"models:/{registry.model_name(settings.league)}/{version}"
+    declared = Path(mlflow.pyfunc.get_model_dependencies(uri)).read_text().split()
+    inferred = infer_pip_requirements(uri, "python_function")
+    assert inferred, "MLflow inferred nothing"
+    assert set(inferred) <= set(declared), f"{set(inferred) - set(declared)} not declared"
 
 
 def _fetch(settings: Settings, sql: str, params=None) -> list[tuple]:
