@@ -81,7 +81,7 @@ def main() -> None:
                 )
             )
         with watch.time("load the champion from the registry"):
-            model = registry.load_champion(settings)
+            model = registry.load_version(settings, result.model_version)
         columns = list(model.metadata.get_input_schema().input_names())
         started = time.perf_counter()
         model.predict(rows[columns])

@@ -238,7 +238,9 @@ class CandidateBase:
 # The distributions a logged plpred model needs to load, pinned to the installed versions.
 # Given to MLflow, they spare the inference it would otherwise run for every model it logs (a
 # subprocess that loads the model and records what it imports: ~3 s a model, in every train
-# and refit). tests/integration/test_train_score.py checks that they cover what MLflow infers.
+# and refit; or, with uv on the PATH in this project, `uv export` of the whole project, Airflow
+# and dbt included). tests/integration/test_train_score.py checks that they cover what the
+# subprocess finds.
 MODEL_REQUIREMENTS = (
     "mlflow",
     "cloudpickle",

@@ -355,14 +355,6 @@ def tag_version(name: str, version: str, tags: dict[str, Any]) -> None:
         client.set_model_version_tag(name, version, key, str(value))
 
 
-def load_champion(settings: Settings):
-    """Load ``models:/plpred-<league>@champion`` as a pyfunc model."""
-    import mlflow.pyfunc
-
-    configure(settings)
-    return mlflow.pyfunc.load_model(f"models:/{model_name(settings.league)}@{CHAMPION}")
-
-
 def load_version(settings: Settings, version: str):
     """Load one registered version of the league's model as a pyfunc model (the API serves the
     version it found behind the champion alias, so a promotion between the look-up and the

@@ -79,7 +79,9 @@ def run_score(
     and after its training data, once per version; ``predicted_at`` is the clock."""
     console = console or Console(stderr=True)
     as_of = clock.as_utc(as_of or clock.now())
-    champion = registry.get_alias(settings, registry.CHAMPION)
+    # Without importing MLflow while the store is unchanged (registry.peek_alias): most runs
+    # find nothing new to score, and MLflow's import and store cost about a second.
+    champion = registry.peek_alias(settings, registry.CHAMPION)
     if champion is None:
         raise ScoreError(
             f"there is no champion model for {settings.league} yet: run `plpred train` first"
@@ -107,7 +109,9 @@ def run_score(
         return ScoreResult(champion.name, champion.version, champion.label, 0, matches)
     matches = type_frame(matches)
     with console.status(f"scoring {len(matches)} matches with {label}"):
-        model = registry.load_champion(settings)
+        # The version looked up, not the alias again: a promotion meanwhile cannot have these
+        # predictions stored under one version and made by another.
+        model = registry.load_version(settings, champion.version)
         output = registry.predictions_frame(model, matches[input_columns(model)])
     rows = prediction_rows(matches, output, champion, settings.league, clock.utc_naive(as_of))
     bad = rows[rows[["p_home", "p_draw", "p_away"]].isna().any(axis=1)]

@@ -294,14 +294,18 @@ def test_goals_model_scores_with_expected_goals(warehouse: Settings) -> None:
 def _assert_requirements_cover_what_mlflow_infers(settings: Settings, version: str) -> None:
     """A logged model declares its requirements (ml.modeling.interface.MODEL_REQUIREMENTS)
     instead of MLflow inferring them; they must hold every distribution MLflow's inference
-    finds when it loads the model in a subprocess, at the installed version."""
+    finds when it loads the model in a subprocess, at the installed version. (Its other way,
+    when uv is on the PATH and the working directory is a uv project, is ``uv export`` of the
+    whole project, Airflow and dbt included: not what the model needs, so it is switched off.)"""
     import mlflow.pyfunc
     from mlflow.utils.environment import infer_pip_requirements
 
     registry.configure(settings)
     uri = f"models:/{registry.model_name(settings.league)}/{version}"
     declared = Path(mlflow.pyfunc.get_model_dependencies(uri)).read_text().split()
-    inferred = infer_pip_requirements(uri, "python_function")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("MLFLOW_UV_AUTO_DETECT", "false")
+        inferred = infer_pip_requirements(uri, "python_function")
     assert inferred, "MLflow inferred nothing"
     assert set(inferred) <= set(declared), f"{set(inferred) - set(declared)} not declared"
 
