@@ -36,6 +36,44 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         os.environ.pop("PLPRED_CACHE", None)
 
 
+# The test files that take longest, by their own seconds in CI (`.ci/run` with --durations):
+# they are collected first, so that pytest-xdist, which hands whole files to its workers in
+# collection order (`--dist loadfile --no-loadscope-reorder` in pyproject.toml), starts them at
+# once instead of leaving one to finish alone at the end. (xdist's own reordering puts the files
+# with the most tests first: the long replays have few.) Order changes the wall time only.
+LONGEST_FIRST = (
+    "integration/test_replay_mirror.py",
+    "integration/test_monitoring.py",
+    "dags/test_replay.py",
+    "dags/test_pipeline.py",
+    "dags/test_celery.py",
+    "integration/test_dbt_build.py",
+    "integration/test_readme_queries.py",
+    "integration/test_live_books_per_league.py",
+    "adversarial/test_warehouse_cases.py",
+    "api/test_api.py",
+    "api/test_api_postgres.py",
+    "integration/test_train_score.py",
+)
+TESTS_DIR = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The files of ``LONGEST_FIRST`` first, in its order; every file's tests stay together
+    and in their own order, and the other files keep theirs."""
+    rank = {name: position for position, name in enumerate(LONGEST_FIRST)}
+
+    def key(indexed: tuple[int, pytest.Item]) -> tuple[int, int]:
+        index, item = indexed
+        try:
+            name = Path(item.path).resolve().relative_to(TESTS_DIR).as_posix()
+        except ValueError:
+            name = ""
+        return rank.get(name, len(rank)), index
+
+    items[:] = [item for _, item in sorted(enumerate(items), key=key)]
+
+
 @pytest.fixture
 def mirror() -> Path:
     """The football-data mirror; tests that need it skip, saying where it was looked for."""
