@@ -77,6 +77,14 @@ def _run(dagbag, dag_id: str, conf: dict | None = None, *, at: datetime | None =
     settings are checked in test_dag_integrity.py)."""
     dag = dagbag.get_dag(dag_id)
     saved = {task.task_id: task.retries for task in dag.tasks}
+    # dag.test() runs the tasks in this process, and Airflow resolves a run's conf into the
+    # DAG's own Param objects (Param.resolve keeps the value): without this, a run's conf
+    # (a replay's snapshots) would be the next run's default in any later test.
+    defaults = [
+        (param, param.value)
+        for params in (dag.params, *(task.params for task in dag.tasks))
+        for param in (params.get_param(key) for key in params)
+    ]
     for task in dag.tasks:
         task.retries = 0
     try:
@@ -86,6 +94,8 @@ def _run(dagbag, dag_id: str, conf: dict | None = None, *, at: datetime | None =
     finally:
         for task in dag.tasks:
             task.retries = saved[task.task_id]
+        for param, value in defaults:
+            param.value = value
 
 
 def _run_ok(
