@@ -3,11 +3,12 @@
 Both are Evidently's two-sample Kolmogorov-Smirnov test on every column, so each column's
 drift score is a p-value (drift when below the policy's ``drift_p_value``) that
 :func:`scipy.stats.ks_2samp` reproduces exactly; the tests check that. Data drift compares
-``mart_match_features`` of the matches scored lately with the champion's training window,
-through the data-drift preset (``method="ks"``), whose HTML report each monitoring run keeps
-(:func:`ks_drift`). Prediction drift compares the champion's live probabilities with its own
-walk-forward probabilities; no report of it is kept, so it asks the same test for the p-values
-alone (:func:`ks_p_values`), without the 0.2 s of plots a report would render.
+``mart_match_features`` of the matches scored lately with the champion's training window;
+prediction drift compares the champion's live probabilities with its own walk-forward
+probabilities. Both ask the test for the p-values alone (:func:`ks_p_values`); a monitoring
+run that keeps Evidently's HTML report of feature drift (every ``plpred run``; a replay's last
+tick and its ticks where the data drifted) renders it with the data-drift preset
+(``method="ks"``, :func:`ks_drift`), whose p-values are the same, for 1 to 2 s of plots.
 """
 
 from __future__ import annotations

@@ -120,9 +120,9 @@ def run_monitor(
     ``drift_report`` says when the run keeps Evidently's HTML report of feature drift:
     ``always``, ``on_drift`` (only when the share of drifted features is above the policy's
     threshold: a replay's quiet ticks leave it out, as they leave dbt's tests, for ~2 s of
-    plots each) or ``never``. The p-values and every
-    decision are the same either way: they come from the same K-S test
-    (:func:`ml.monitoring.drift.ks_p_values`), which the report repeats.
+    plots each) or ``never``. The p-values and every decision are the same either way: they
+    come from the same K-S test (:func:`ml.monitoring.drift.ks_p_values`), which the report
+    repeats.
     """
     if drift_report not in DRIFT_REPORTS:
         raise ValueError(

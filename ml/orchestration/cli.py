@@ -277,7 +277,8 @@ def replay(
             "--dbt-tests",
             help="last: dbt's data tests, the ledger marts and Evidently's drift report at the "
             "last tick only (the models are built at every tick, and a tick where the data "
-            "drifted, by the retraining policy, keeps its report); every: at every tick, as plpred run does.",
+            "drifted, by the retraining policy, keeps its report); every: at every tick, as "
+            "plpred run does.",
         ),
     ] = "last",
 ) -> None:

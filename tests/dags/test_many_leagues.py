@@ -45,8 +45,7 @@ def test_the_chain_maps_its_per_league_tasks_over_three_leagues(dagbag, tmp_path
         _use_home(env, tmp_path / "home", source)
         conf = {"leagues": LEAGUES}
 
-        # Every season: the session's DAG objects may keep params of an earlier dag.test().
-        ingest = _run(dagbag, "plpred_ingest", conf | {"seasons": "", "snapshots": ""}, at=AT)
+        ingest = _run(dagbag, "plpred_ingest", conf, at=AT)
         assert str(ingest.state) == "success"
         assert _mapped(ingest) == {"leagues": [-1], "ingest": [0, 1, 2], "publish_raw": [-1]}
         publish = next(ti for ti in ingest.get_task_instances() if ti.task_id == "publish_raw")
